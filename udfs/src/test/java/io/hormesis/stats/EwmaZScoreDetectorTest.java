@@ -1,14 +1,14 @@
 package io.hormesis.stats;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class EwmaZScoreDetectorTest {
 
@@ -20,8 +20,7 @@ class EwmaZScoreDetectorTest {
     void scoreIsTheTwoSidedNormalConfidence() {
         // Standard normal table: P(|Z| < 1.959964) = 0.95, P(|Z| < 2.575829) = 0.99.
         assertThat(EwmaZScoreDetector.twoSidedConfidence(1.959964)).isCloseTo(0.95, within(1e-6));
-        assertThat(EwmaZScoreDetector.twoSidedConfidence(-2.575829))
-                .isCloseTo(0.99, within(1e-6));
+        assertThat(EwmaZScoreDetector.twoSidedConfidence(-2.575829)).isCloseTo(0.99, within(1e-6));
         assertThat(EwmaZScoreDetector.twoSidedConfidence(0)).isEqualTo(0.0);
     }
 
@@ -92,5 +91,24 @@ class EwmaZScoreDetectorTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new EwmaZScoreDetector(0.05, 4, 3, 1, 0.05))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void reportsAWideRegressionWhoseValuesSometimesFallUnderTheThreshold() {
+        // Latency = 80 + tokens x per-token time, tokens uniform in [50, 150]; per-token time
+        // goes from 6 to 21 ms. Some slow requests stay under the threshold, which must not
+        // teach the baseline the regression before three exceedances in a row are seen.
+        EwmaZScoreDetector detector = detector();
+        Random random = new Random(2);
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            double perToken = i < 600 ? 6 : 21;
+            double value = 80 + (50 + random.nextInt(101)) * perToken;
+            if (detector.observe(i, value, "r" + i) != null) {
+                at.add(i);
+            }
+        }
+        assertThat(at).hasSize(1);
+        assertThat(at.get(0)).isBetween(602, 620);
     }
 }
