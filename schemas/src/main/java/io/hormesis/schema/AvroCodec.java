@@ -80,12 +80,12 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     /**
      * Decodes one record.
      *
-     * <p>The body is first walked with {@link GenericDatumReader#skip}, which allocates nothing:
-     * a string, bytes or collection whose claimed length runs past the end of the record fails
-     * there with an EOF instead of making the real decode allocate gigabytes for it.
+     * <p>The body is first walked with {@link GenericDatumReader#skip}, which allocates nothing: a
+     * string, bytes or collection whose claimed length runs past the end of the record fails there
+     * with an EOF instead of making the real decode allocate gigabytes for it.
      *
-     * @throws DecodeException with a {@link DecodeException.Reason} saying what is wrong with
-     *     the bytes; never any other exception for bad input
+     * @throws DecodeException with a {@link DecodeException.Reason} saying what is wrong with the
+     *     bytes; never any other exception for bad input
      */
     public T decode(byte[] bytes) throws DecodeException {
         if (bytes == null || bytes.length == 0) {

@@ -1,8 +1,5 @@
 package io.hormesis.schema;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
@@ -19,6 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AvroCodecTest {
 
@@ -76,15 +76,16 @@ class AvroCodecTest {
         // CRC-64-AVRO fingerprint of the writer schema's parsing canonical form.
         assertThat(bytes[0]).isEqualTo((byte) 0xC3);
         assertThat(bytes[1]).isEqualTo((byte) 0x01);
-        long fingerprint =
-                ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertThat(fingerprint)
-                .isEqualTo(SchemaNormalization.parsingFingerprint64(InferenceEvent.getClassSchema()));
+                .isEqualTo(
+                        SchemaNormalization.parsingFingerprint64(InferenceEvent.getClassSchema()));
     }
 
     @Test
     void readsARecordWrittenWithTheOlderSchemaVersion() throws Exception {
-        List<Schema> history = AvroCodec.historicSchemas(InferenceEvent.getClassSchema().getFullName());
+        List<Schema> history =
+                AvroCodec.historicSchemas(InferenceEvent.getClassSchema().getFullName());
         assertThat(history).hasSize(1);
         Schema v1 = history.get(0);
         assertThat(v1.getField("features")).isNull();
@@ -104,7 +105,8 @@ class AvroCodecTest {
                         .set("tokensOut", 20)
                         .set("status", new GenericData.EnumSymbol(statusV1, "TIMEOUT"))
                         .build();
-        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        ByteBuffer written =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
         byte[] bytes = new byte[written.remaining()];
         written.get(bytes);
 
@@ -120,9 +122,7 @@ class AvroCodecTest {
     void everyHistoricVersionIsReadableByTheCurrentSchema() {
         Schema current = InferenceEvent.getClassSchema();
         for (Schema old : AvroCodec.historicSchemas(current.getFullName())) {
-            assertThat(
-                            SchemaCompatibility.checkReaderWriterCompatibility(current, old)
-                                    .getType())
+            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, old).getType())
                     .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
         }
     }
@@ -152,8 +152,7 @@ class AvroCodecTest {
     @Test
     void rejectsAnotherRecordTypesBytes() {
         AvroCodec<GroundTruth> truths = AvroCodec.of(GroundTruth.class);
-        byte[] bytes =
-                truths.encode(new GroundTruth("req-1", "positive", Instant.ofEpochMilli(5)));
+        byte[] bytes = truths.encode(new GroundTruth("req-1", "positive", Instant.ofEpochMilli(5)));
         assertThatThrownBy(() -> EVENTS.decode(bytes))
                 .isInstanceOfSatisfying(
                         DecodeException.class,

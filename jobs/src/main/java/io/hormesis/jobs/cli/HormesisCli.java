@@ -1,0 +1,289 @@
+package io.hormesis.jobs.cli;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import io.hormesis.jobs.FlinkEnvironments;
+import io.hormesis.jobs.HormesisJobs;
+import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.demo.Demo;
+import io.hormesis.jobs.kafka.KafkaBrokerProcess;
+import io.hormesis.jobs.sim.FleetSimulator;
+import io.hormesis.jobs.sql.LineageSql;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/** The {@code hormesis} command: one entry point for the demo, the jobs, SQL and tools. */
+public final class HormesisCli {
+    private HormesisCli() {}
+
+    static final String USAGE =
+            String.join(
+                    "\n",
+                    "usage: hormesis <command> [options]",
+                    "",
+                    "Hormesis watches an ML serving fleet through Kafka, detects anomalies, sends",
+                    "SCALE/ROLLBACK/RETRAIN commands and records why in Iceberg lineage tables.",
+                    "",
+                    "commands:",
+                    "  demo        run everything on this machine: a Kafka broker, the three",
+                    "              pipelines on a Flink MiniCluster, the simulated fleet, then SQL",
+                    "  sql QUERY   run Flink SQL (batch) over the lineage tables",
+                    "  watch       run the WATCH job (inference events -> signals)",
+                    "  control     run the CONTROL job (signals -> signed commands)",
+                    "  lineage     run the LINEAGE job (signals, commands -> Iceberg)",
+                    "  all         run the three pipelines in one job",
+                    "  simulate    produce the simulated fleet's inference events to Kafka",
+                    "  options     list every --set KEY with its default and meaning",
+                    "  help        show this help; 'hormesis help <command>' shows a command's",
+                    "",
+                    "Run 'hormesis <command> --help' for a command's options.");
+
+    static final Map<String, String> COMMAND_HELP = new LinkedHashMap<>();
+
+    static {
+        COMMAND_HELP.put(
+                "demo",
+                String.join(
+                        "\n",
+                        "usage: hormesis demo [--dir DIR] [--speedup X] [--timeout SECONDS]",
+                        "",
+                        "Starts a real Kafka broker (KRaft, child JVM on 127.0.0.1), a Flink",
+                        "MiniCluster running WATCH + CONTROL + LINEAGE, and a simulated fleet with",
+                        "a latency regression and malformed records; prints the timeline, then",
+                        "queries the Iceberg lineage tables with SQL. Exits 0 when it worked.",
+                        "",
+                        "  --dir DIR          working directory (default .hormesis)",
+                        "  --speedup X        simulated seconds per wall second (default 20;",
+                        "                     0 = as fast as possible)",
+                        "  --timeout SECONDS  give up if the pipelines have not settled (90)",
+                        "  --kafka-lib DIR    the Kafka broker's jars (default",
+                        "                     kafka-broker/target/lib, or $HORMESIS_KAFKA_LIB)"));
+        COMMAND_HELP.put(
+                "sql",
+                String.join(
+                        "\n",
+                        "usage: hormesis sql \"SELECT ...\" [--warehouse DIR] [--set KEY=VALUE]",
+                        "",
+                        "Runs one Flink SQL statement in batch mode with the Iceberg catalog",
+                        "registered and 'lineage' as the current database, and prints a table.",
+                        "Tables: signals, commands.",
+                        "",
+                        "  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)"));
+        String job =
+                String.join(
+                        "\n",
+                        "usage: hormesis %s --bootstrap-servers HOST:PORT [--warehouse DIR]",
+                        "                [--set KEY=VALUE ...]",
+                        "",
+                        "Runs the job until cancelled. With 'java -jar' it runs on a local",
+                        "MiniCluster; with 'flink run' on the cluster. Commands are signed with",
+                        "control.signing-key (or env HORMESIS_SIGNING_KEY). See 'hormesis options'.");
+        for (String name : List.of("watch", "control", "lineage", "all")) {
+            COMMAND_HELP.put(name, String.format(job, name));
+        }
+        COMMAND_HELP.put(
+                "simulate",
+                String.join(
+                        "\n",
+                        "usage: hormesis simulate --bootstrap-servers HOST:PORT [--speedup X]",
+                        "                [--topic TOPIC]",
+                        "",
+                        "Produces the demo fleet's four minutes of inference events (with a",
+                        "latency regression on chat-llm and five malformed records) to Kafka.",
+                        "",
+                        "  --speedup X   simulated seconds per wall second (default 20; 0 = max)",
+                        "  --topic T     topic (default inference-events)"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(Arrays.asList(args), System.out, System.err));
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        if (args.isEmpty() || List.of("help", "--help", "-h").contains(args.get(0))) {
+            if (args.size() > 1 && COMMAND_HELP.containsKey(args.get(1))) {
+                out.println(COMMAND_HELP.get(args.get(1)));
+            } else {
+                out.println(USAGE);
+            }
+            return 0;
+        }
+        String command = args.get(0);
+        List<String> rest = args.subList(1, args.size());
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.println(COMMAND_HELP.getOrDefault(command, USAGE));
+            return 0;
+        }
+        try {
+            switch (command) {
+                case "demo":
+                    return demo(rest, out);
+                case "sql":
+                    return sql(rest, out);
+                case "watch":
+                    return job(rest, EnumSet.of(HormesisJobs.Pipeline.WATCH), "hormesis-watch");
+                case "control":
+                    return job(rest, EnumSet.of(HormesisJobs.Pipeline.CONTROL), "hormesis-control");
+                case "lineage":
+                    return job(rest, EnumSet.of(HormesisJobs.Pipeline.LINEAGE), "hormesis-lineage");
+                case "all":
+                    return job(rest, EnumSet.allOf(HormesisJobs.Pipeline.class), "hormesis-all");
+                case "simulate":
+                    return simulate(rest, out);
+                case "options":
+                    return options(out);
+                default:
+                    err.println("hormesis: unknown command '" + command + "'\n");
+                    err.println(USAGE);
+                    return 2;
+            }
+        } catch (Arguments.UsageException | IllegalArgumentException e) {
+            err.println("hormesis " + command + ": " + e.getMessage() + "\n");
+            err.println(COMMAND_HELP.getOrDefault(command, USAGE));
+            return 2;
+        }
+    }
+
+    private static int demo(List<String> args, PrintStream out) throws Exception {
+        Arguments a =
+                Arguments.parse(args, Set.of("dir", "speedup", "timeout", "kafka-lib"), Set.of());
+        double speedup = a.number("speedup", 20);
+        double timeout = a.number("timeout", 90);
+        if (speedup < 0 || !(timeout > 0)) {
+            throw new Arguments.UsageException("--speedup must be >= 0 and --timeout > 0");
+        }
+        Path kafkaLib =
+                a.has("kafka-lib")
+                        ? Path.of(a.flag("kafka-lib", ""))
+                        : KafkaBrokerProcess.resolveLibDir();
+        Path dir = Path.of(a.flag("dir", ".hormesis"));
+        Demo.run(
+                new Demo.Options(
+                        dir, kafkaLib, speedup, Duration.ofMillis((long) (timeout * 1000))),
+                out);
+        return 0;
+    }
+
+    private static int sql(List<String> args, PrintStream out) throws Exception {
+        Arguments a = Arguments.parse(args, Set.of("warehouse", "file"), Set.of());
+        String statement;
+        if (a.has("file")) {
+            statement = Files.readString(Path.of(a.flag("file", "")), StandardCharsets.UTF_8);
+        } else if (a.positional().size() == 1) {
+            statement = a.positional().get(0);
+        } else {
+            throw new Arguments.UsageException("give one SQL statement, quoted, or --file FILE");
+        }
+        Configuration config = configuration(a, false);
+        Path warehouse = Path.of(config.get(HormesisOptions.WAREHOUSE));
+        if (!warehouse.isAbsolute() && !Files.isDirectory(warehouse)) {
+            throw new IllegalArgumentException(
+                    "no warehouse at "
+                            + warehouse.toAbsolutePath()
+                            + ": run 'hormesis demo' first or pass --warehouse DIR");
+        }
+        new LineageSql(config).execute(stripTrailingSemicolon(statement)).print();
+        return 0;
+    }
+
+    private static String stripTrailingSemicolon(String sql) {
+        String trimmed = sql.strip();
+        return trimmed.endsWith(";") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+    }
+
+    private static int job(List<String> args, EnumSet<HormesisJobs.Pipeline> pipelines, String name)
+            throws Exception {
+        Arguments a = Arguments.parse(args, Set.of("bootstrap-servers", "warehouse"), Set.of());
+        Configuration config = configuration(a, true);
+        if (pipelines.contains(HormesisJobs.Pipeline.CONTROL)) {
+            HormesisOptions.signingKey(config);
+        }
+        StreamExecutionEnvironment env = FlinkEnvironments.forJob(config);
+        HormesisJobs.define(env, config, pipelines);
+        env.execute(name);
+        return 0;
+    }
+
+    private static int simulate(List<String> args, PrintStream out) throws Exception {
+        Arguments a =
+                Arguments.parse(args, Set.of("bootstrap-servers", "speedup", "topic"), Set.of());
+        String bootstrap = a.flag("bootstrap-servers", null);
+        if (bootstrap == null) {
+            throw new Arguments.UsageException("--bootstrap-servers is required");
+        }
+        double speedup = a.number("speedup", 20);
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("acks", "all");
+        props.put("enable.idempotence", "true");
+        props.put("key.serializer", ByteArraySerializer.class.getName());
+        props.put("value.serializer", ByteArraySerializer.class.getName());
+        FleetSimulator simulator =
+                new FleetSimulator(
+                        FleetSimulator.Scenario.demo(
+                                Instant.now()
+                                        .truncatedTo(ChronoUnit.MINUTES)
+                                        .minus(Duration.ofMinutes(10))));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            int n =
+                    simulator.produce(
+                            producer,
+                            a.flag("topic", "inference-events"),
+                            speedup,
+                            Duration.ofSeconds(30),
+                            p ->
+                                    out.printf(
+                                            Locale.ROOT,
+                                            "%s  %d of %d produced%n",
+                                            p.eventTime(),
+                                            p.produced(),
+                                            p.total()));
+            out.printf("produced %d records%n", n);
+        }
+        return 0;
+    }
+
+    private static int options(PrintStream out) {
+        for (ConfigOption<?> option : HormesisOptions.all()) {
+            out.printf(
+                    "%-30s default %-22s %s%n",
+                    option.key(),
+                    option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "(none)",
+                    option.description());
+        }
+        return 0;
+    }
+
+    private static Configuration configuration(Arguments a, boolean needsKafka) {
+        Map<String, String> settings = new LinkedHashMap<>(a.settings());
+        if (a.has("bootstrap-servers")) {
+            settings.put(HormesisOptions.BOOTSTRAP_SERVERS.key(), a.flag("bootstrap-servers", ""));
+        }
+        if (a.has("warehouse")) {
+            settings.put(HormesisOptions.WAREHOUSE.key(), a.flag("warehouse", ""));
+        }
+        Configuration config = HormesisOptions.fromSettings(settings);
+        if (needsKafka) {
+            HormesisOptions.bootstrapServers(config);
+        }
+        return config;
+    }
+}

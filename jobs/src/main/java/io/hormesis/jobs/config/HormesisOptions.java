@@ -1,0 +1,279 @@
+package io.hormesis.jobs.config;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Every Hormesis setting, typed, with its default and meaning in one place. */
+public final class HormesisOptions {
+    private HormesisOptions() {}
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers, e.g. 127.0.0.1:9092.");
+
+    public static final ConfigOption<String> TOPIC_INFERENCE_EVENTS =
+            ConfigOptions.key("topic.inference-events")
+                    .stringType()
+                    .defaultValue("inference-events")
+                    .withDescription("Topic of InferenceEvent records (WATCH input).");
+
+    public static final ConfigOption<String> TOPIC_SIGNALS =
+            ConfigOptions.key("topic.signals")
+                    .stringType()
+                    .defaultValue("signals")
+                    .withDescription("Topic of Signal records (WATCH output, CONTROL input).");
+
+    public static final ConfigOption<String> TOPIC_COMMANDS =
+            ConfigOptions.key("topic.commands")
+                    .stringType()
+                    .defaultValue("commands")
+                    .withDescription("Topic of Command records (CONTROL output).");
+
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS =
+            ConfigOptions.key("topic.dead-letters")
+                    .stringType()
+                    .defaultValue("dead-letters")
+                    .withDescription("Topic of DeadLetter records: every record not used, why.");
+
+    public static final ConfigOption<String> WAREHOUSE =
+            ConfigOptions.key("iceberg.warehouse")
+                    .stringType()
+                    .defaultValue(".hormesis/warehouse")
+                    .withDescription("Iceberg warehouse of the local Hadoop catalog (path/URI).");
+
+    public static final ConfigOption<String> CATALOG_NAME =
+            ConfigOptions.key("iceberg.catalog-name")
+                    .stringType()
+                    .defaultValue("hormesis")
+                    .withDescription("Name of the Iceberg catalog in SQL.");
+
+    public static final ConfigOption<Double> WATCH_EWMA_ALPHA =
+            ConfigOptions.key("watch.ewma-alpha")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription("Weight of a new observation in the EWMA baseline.");
+
+    public static final ConfigOption<Double> WATCH_Z_THRESHOLD =
+            ConfigOptions.key("watch.z-threshold")
+                    .doubleType()
+                    .defaultValue(4.0)
+                    .withDescription("Spreads above the baseline that count as an exceedance.");
+
+    public static final ConfigOption<Integer> WATCH_CONSECUTIVE =
+            ConfigOptions.key("watch.consecutive")
+                    .intType()
+                    .defaultValue(3)
+                    .withDescription("Exceedances in a row that raise a signal.");
+
+    public static final ConfigOption<Integer> WATCH_WARMUP =
+            ConfigOptions.key("watch.warmup")
+                    .intType()
+                    .defaultValue(30)
+                    .withDescription("Observations per key before any signal.");
+
+    public static final ConfigOption<Double> WATCH_SPREAD_FLOOR =
+            ConfigOptions.key("watch.relative-spread-floor")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription("Lower bound of the spread, as a fraction of the mean.");
+
+    public static final ConfigOption<Duration> WATCH_MAX_FUTURE_SKEW =
+            ConfigOptions.key("watch.max-future-skew")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription("Events stamped further ahead of the wall clock are invalid.");
+
+    public static final ConfigOption<Duration> STATE_TTL =
+            ConfigOptions.key("state.ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription("Keyed state not written for this long is dropped.");
+
+    public static final ConfigOption<Integer> CONTROL_INITIAL_REPLICAS =
+            ConfigOptions.key("control.initial-replicas")
+                    .intType()
+                    .defaultValue(2)
+                    .withDescription("Replicas assumed for a deployment before any SCALE command.");
+
+    public static final ConfigOption<Integer> CONTROL_MAX_REPLICAS =
+            ConfigOptions.key("control.max-replicas")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription("Upper bound of any SCALE target.");
+
+    public static final ConfigOption<Duration> CONTROL_COOLDOWN =
+            ConfigOptions.key("control.cooldown")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(2))
+                    .withDescription("Event time after a command during which no other is sent.");
+
+    public static final ConfigOption<Duration> CONTROL_COMMAND_TTL =
+            ConfigOptions.key("control.command-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription("How long after issue a command expires.");
+
+    public static final ConfigOption<String> CONTROL_SIGNING_KEY =
+            ConfigOptions.key("control.signing-key")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "HMAC-SHA256 key for commands (at least 32 characters); "
+                                    + "env HORMESIS_SIGNING_KEY is read when this is unset.");
+
+    public static final ConfigOption<String> CONTROL_SIGNING_KEY_ID =
+            ConfigOptions.key("control.signing-key-id")
+                    .stringType()
+                    .defaultValue("k1")
+                    .withDescription("Id of the signing key, so consumers can rotate keys.");
+
+    /** Every option above, by key. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field field : HormesisOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                try {
+                    options.add((ConfigOption<?>) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return options;
+    }
+
+    /**
+     * Builds a configuration from {@code key=value} settings, failing on keys that are neither
+     * Hormesis options nor Flink keys (anything else is a typo that would otherwise be ignored).
+     */
+    public static Configuration fromSettings(Map<String, String> settings) {
+        Set<String> known = new TreeSet<>();
+        for (ConfigOption<?> option : all()) {
+            known.add(option.key());
+        }
+        for (String key : settings.keySet()) {
+            if (!known.contains(key) && !looksLikeFlinkKey(key)) {
+                throw new IllegalArgumentException(
+                        "unknown setting '"
+                                + key
+                                + "'; known settings: "
+                                + String.join(", ", known));
+            }
+        }
+        Configuration configuration = Configuration.fromMap(settings);
+        validate(configuration);
+        return configuration;
+    }
+
+    private static boolean looksLikeFlinkKey(String key) {
+        for (String prefix :
+                List.of(
+                        "execution.",
+                        "pipeline.",
+                        "parallelism.",
+                        "state.",
+                        "restart-strategy",
+                        "metrics.",
+                        "taskmanager.",
+                        "jobmanager.",
+                        "rest.",
+                        "table.")) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fails fast with a message that names the setting. */
+    public static void validate(Configuration c) {
+        requireRange(c, WATCH_EWMA_ALPHA, 0.0, 1.0, false);
+        requirePositive(c, WATCH_Z_THRESHOLD);
+        requireAtLeast(c, WATCH_CONSECUTIVE, 1);
+        requireAtLeast(c, WATCH_WARMUP, 2);
+        requireRange(c, WATCH_SPREAD_FLOOR, 0.0, 1.0, true);
+        requireAtLeast(c, CONTROL_INITIAL_REPLICAS, 1);
+        if (c.get(CONTROL_MAX_REPLICAS) < c.get(CONTROL_INITIAL_REPLICAS)) {
+            throw new IllegalArgumentException(
+                    CONTROL_MAX_REPLICAS.key()
+                            + " ("
+                            + c.get(CONTROL_MAX_REPLICAS)
+                            + ") must be >= "
+                            + CONTROL_INITIAL_REPLICAS.key()
+                            + " ("
+                            + c.get(CONTROL_INITIAL_REPLICAS)
+                            + ")");
+        }
+        for (ConfigOption<Duration> option :
+                List.of(WATCH_MAX_FUTURE_SKEW, STATE_TTL, CONTROL_COOLDOWN, CONTROL_COMMAND_TTL)) {
+            if (c.get(option).isNegative() || c.get(option).isZero()) {
+                throw new IllegalArgumentException(option.key() + " must be positive");
+            }
+        }
+    }
+
+    /** The signing key from configuration or the environment, or a clear error. */
+    public static String signingKey(Configuration c) {
+        String key =
+                c.getOptional(CONTROL_SIGNING_KEY).orElse(System.getenv("HORMESIS_SIGNING_KEY"));
+        if (key == null || key.length() < 32) {
+            throw new IllegalArgumentException(
+                    "commands must be signed: set "
+                            + CONTROL_SIGNING_KEY.key()
+                            + " (or env HORMESIS_SIGNING_KEY) to a secret of at least 32 characters");
+        }
+        return key;
+    }
+
+    public static String bootstrapServers(Configuration c) {
+        return c.getOptional(BOOTSTRAP_SERVERS)
+                .orElseThrow(
+                        () ->
+                                new IllegalArgumentException(
+                                        "set "
+                                                + BOOTSTRAP_SERVERS.key()
+                                                + " (--bootstrap-servers HOST:PORT)"));
+    }
+
+    private static void requirePositive(Configuration c, ConfigOption<Double> option) {
+        if (!(c.get(option) > 0)) {
+            throw new IllegalArgumentException(option.key() + " must be > 0, got " + c.get(option));
+        }
+    }
+
+    private static void requireRange(
+            Configuration c, ConfigOption<Double> option, double lo, double hi, boolean loOk) {
+        double v = c.get(option);
+        boolean ok = (loOk ? v >= lo : v > lo) && v <= hi;
+        if (!ok) {
+            throw new IllegalArgumentException(
+                    option.key()
+                            + " must be in "
+                            + (loOk ? "[" : "(")
+                            + lo
+                            + ", "
+                            + hi
+                            + "], got "
+                            + v);
+        }
+    }
+
+    private static void requireAtLeast(Configuration c, ConfigOption<Integer> option, int min) {
+        if (c.get(option) < min) {
+            throw new IllegalArgumentException(
+                    option.key() + " must be >= " + min + ", got " + c.get(option));
+        }
+    }
+}

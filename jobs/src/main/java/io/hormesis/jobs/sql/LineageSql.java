@@ -1,0 +1,54 @@
+package io.hormesis.jobs.sql;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.CloseableIterator;
+
+import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.lineage.LineageCatalog;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Flink SQL in batch mode over the lineage warehouse, with the Iceberg catalog registered and
+ * {@code lineage} as the current database, so {@code SELECT * FROM commands} just works.
+ */
+public final class LineageSql implements AutoCloseable {
+    private final TableEnvironment tableEnv;
+
+    public LineageSql(Configuration config) {
+        Configuration flink = new Configuration();
+        flink.setString("table.display.max-column-width", "60");
+        tableEnv =
+                TableEnvironment.create(
+                        EnvironmentSettings.newInstance()
+                                .inBatchMode()
+                                .withConfiguration(flink)
+                                .build());
+        tableEnv.executeSql(LineageCatalog.createCatalogSql(config));
+        tableEnv.useCatalog(config.get(HormesisOptions.CATALOG_NAME));
+        tableEnv.useDatabase(LineageCatalog.NAMESPACE);
+    }
+
+    public TableResult execute(String sql) {
+        return tableEnv.executeSql(sql);
+    }
+
+    /** Runs a query and collects its rows. */
+    public List<Row> query(String sql) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        try (CloseableIterator<Row> it = tableEnv.executeSql(sql).collect()) {
+            it.forEachRemaining(rows::add);
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        // The table environment holds no resources between statements.
+    }
+}

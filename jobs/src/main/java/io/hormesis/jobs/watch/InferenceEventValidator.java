@@ -1,0 +1,87 @@
+package io.hormesis.jobs.watch;
+
+import io.hormesis.schema.InferenceEvent;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/** Rejects InferenceEvents whose values no serving replica can report. */
+public final class InferenceEventValidator implements RecordValidator<InferenceEvent> {
+    private static final long serialVersionUID = 1L;
+
+    /** Longest accepted identifier (deployment, model, version, replica, request id). */
+    static final int MAX_ID_LENGTH = 256;
+
+    /** Largest latency a request can plausibly take: one day, in milliseconds. */
+    static final double MAX_LATENCY_MS = 86_400_000.0;
+
+    private final long maxFutureSkewMillis;
+
+    public InferenceEventValidator(Duration maxFutureSkew) {
+        this.maxFutureSkewMillis = maxFutureSkew.toMillis();
+    }
+
+    @Override
+    public String problem(InferenceEvent e) {
+        String id = idProblem(e);
+        if (id != null) {
+            return id;
+        }
+        if (!Double.isFinite(e.getLatencyMs())
+                || e.getLatencyMs() < 0
+                || e.getLatencyMs() > MAX_LATENCY_MS) {
+            return "latencyMs must be in [0, " + MAX_LATENCY_MS + "], got " + e.getLatencyMs();
+        }
+        Double ttft = e.getTtftMs();
+        if (ttft != null && (!Double.isFinite(ttft) || ttft < 0 || ttft > MAX_LATENCY_MS)) {
+            return "ttftMs must be in [0, " + MAX_LATENCY_MS + "] or null, got " + ttft;
+        }
+        if (e.getTokensIn() < 0 || e.getTokensOut() < 0) {
+            return "token counts must be >= 0, got in="
+                    + e.getTokensIn()
+                    + " out="
+                    + e.getTokensOut();
+        }
+        Double score = e.getPredictionScore();
+        if (score != null && !Double.isFinite(score)) {
+            return "predictionScore must be finite or null, got " + score;
+        }
+        for (Map.Entry<String, Double> feature : e.getFeatures().entrySet()) {
+            if (feature.getValue() == null || !Double.isFinite(feature.getValue())) {
+                return "feature " + feature.getKey() + " must be finite, got " + feature.getValue();
+            }
+        }
+        Instant latest = Instant.now().plusMillis(maxFutureSkewMillis);
+        if (e.getEventTime().isAfter(latest)) {
+            return "eventTime "
+                    + e.getEventTime()
+                    + " is more than "
+                    + Duration.ofMillis(maxFutureSkewMillis)
+                    + " in the future";
+        }
+        if (e.getEventTime().toEpochMilli() <= 0) {
+            return "eventTime " + e.getEventTime() + " is not after the epoch";
+        }
+        return null;
+    }
+
+    private static String idProblem(InferenceEvent e) {
+        String[][] ids = {
+            {"requestId", e.getRequestId()},
+            {"deployment", e.getDeployment()},
+            {"modelName", e.getModelName()},
+            {"modelVersion", e.getModelVersion()},
+            {"replica", e.getReplica()}
+        };
+        for (String[] id : ids) {
+            if (id[1].isBlank()) {
+                return id[0] + " must not be blank";
+            }
+            if (id[1].length() > MAX_ID_LENGTH) {
+                return id[0] + " is " + id[1].length() + " characters, over " + MAX_ID_LENGTH;
+            }
+        }
+        return null;
+    }
+}

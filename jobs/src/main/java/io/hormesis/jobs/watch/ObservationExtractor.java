@@ -1,0 +1,41 @@
+package io.hormesis.jobs.watch;
+
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.util.Collector;
+
+import io.hormesis.schema.InferenceEvent;
+import io.hormesis.schema.InferenceStatus;
+
+/**
+ * Turns an InferenceEvent into the observations WATCH baselines: end-to-end latency and time to
+ * first token of successful requests (a failed request's latency says nothing about speed).
+ */
+public final class ObservationExtractor implements FlatMapFunction<InferenceEvent, Observation> {
+    private static final long serialVersionUID = 1L;
+
+    public static final String LATENCY = "latency_ms";
+    public static final String TTFT = "ttft_ms";
+
+    @Override
+    public void flatMap(InferenceEvent e, Collector<Observation> out) {
+        if (e.getStatus() != InferenceStatus.OK) {
+            return;
+        }
+        long time = e.getEventTime().toEpochMilli();
+        out.collect(observation(e, LATENCY, time, e.getLatencyMs()));
+        if (e.getTtftMs() != null) {
+            out.collect(observation(e, TTFT, time, e.getTtftMs()));
+        }
+    }
+
+    private static Observation observation(InferenceEvent e, String name, long time, double v) {
+        return new Observation(
+                e.getDeployment(),
+                e.getModelName(),
+                e.getModelVersion(),
+                name,
+                time,
+                v,
+                e.getRequestId());
+    }
+}

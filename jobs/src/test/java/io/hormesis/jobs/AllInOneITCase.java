@@ -1,0 +1,187 @@
+package io.hormesis.jobs;
+
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Row;
+
+import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.control.CommandSigner;
+import io.hormesis.jobs.demo.Demo;
+import io.hormesis.jobs.demo.LocalStack;
+import io.hormesis.jobs.demo.Quiescence;
+import io.hormesis.jobs.demo.Timeline;
+import io.hormesis.jobs.kafka.KafkaBrokerProcess;
+import io.hormesis.jobs.lineage.LineageProgress;
+import io.hormesis.jobs.sim.FleetSimulator;
+import io.hormesis.jobs.sql.LineageSql;
+import io.hormesis.jobs.testutils.OfflineWatch;
+import io.hormesis.schema.Command;
+import io.hormesis.schema.CommandKind;
+import io.hormesis.schema.DeadLetter;
+import io.hormesis.schema.Signal;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The three pipelines on a Flink MiniCluster against a real Kafka broker process and a temporary
+ * Iceberg warehouse, fed by the simulated fleet: one latency regression must become exactly one
+ * signal and one signed SCALE command, the five malformed records five dead letters, and both the
+ * signal and the command rows in Iceberg, read back with SQL.
+ */
+class AllInOneITCase {
+    private static final Instant START = Instant.parse("2026-01-15T14:00:00Z");
+
+    private static LocalStack stack;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        Path dir =
+                Files.createTempDirectory(
+                        Path.of(System.getProperty("java.io.tmpdir")), "all-in-one");
+        stack = LocalStack.start(dir, KafkaBrokerProcess.resolveLibDir(), Map.of());
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void aRegressionBecomesOneSignedCommandWithLineageAndBadRecordsBecomeDeadLetters()
+            throws Exception {
+        int prometheusPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            prometheusPort = socket.getLocalPort();
+        }
+        StreamExecutionEnvironment env =
+                FlinkEnvironments.local(stack.config(), 2, Duration.ofMillis(500), prometheusPort);
+        HormesisJobs.define(env, stack.config(), EnumSet.allOf(HormesisJobs.Pipeline.class));
+        JobClient job = env.executeAsync("all-in-one-it");
+
+        FleetSimulator.Scenario scenario = FleetSimulator.Scenario.demo(START);
+        String topic = stack.config().get(HormesisOptions.TOPIC_INFERENCE_EVENTS);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Timeline timeline;
+        String metrics;
+        try (Timeline t = stack.timeline(new PrintStream(printed, true, StandardCharsets.UTF_8));
+                LineageProgress progress = new LineageProgress(stack.config());
+                KafkaProducer<byte[], byte[]> producer = stack.producer()) {
+            timeline = t;
+            int produced =
+                    new FleetSimulator(scenario)
+                            .produce(producer, topic, 0, Duration.ofMinutes(10), p -> {});
+            assertThat(produced).isEqualTo(4805);
+            Quiescence.Figures figures =
+                    Quiescence.await(
+                            timeline,
+                            progress,
+                            "hormesis-watch",
+                            topic,
+                            1,
+                            Duration.ofSeconds(3),
+                            Duration.ofMinutes(3));
+            assertThat(figures.signalRows()).isEqualTo(1);
+            assertThat(figures.commandRows()).isEqualTo(1);
+            metrics = scrape(prometheusPort);
+        } finally {
+            job.cancel().get();
+        }
+
+        // One signal: chat-llm latency, raised by the third slow request after the regression.
+        List<Signal> signals = timeline.signals();
+        assertThat(signals).hasSize(1);
+        Signal signal = signals.get(0);
+        Instant regression = START.plus(scenario.regressionAt());
+        assertThat(signal.getDeployment()).isEqualTo("chat-llm");
+        assertThat(signal.getSignalName()).isEqualTo("latency_ms");
+        assertThat(signal.getEvidence().getWindowStart()).isAfterOrEqualTo(regression);
+        // The Flink pipeline raises it at the very request the plain-Java detector does.
+        List<OfflineWatch.Alarm> expected =
+                OfflineWatch.alarms(new FleetSimulator(scenario).records());
+        assertThat(expected).hasSize(1);
+        assertThat(signal.getEventTime()).isEqualTo(expected.get(0).eventTime());
+
+        // One command: SCALE chat-llm from the configured 2 replicas, in proportion to the rise.
+        List<Command> commands = timeline.commands();
+        assertThat(commands).hasSize(1);
+        Command command = commands.get(0);
+        double ratio = signal.getValue() / signal.getEvidence().getBaseline().get("mean");
+        assertThat(command.getKind()).isEqualTo(CommandKind.SCALE);
+        assertThat(command.getDeployment()).isEqualTo("chat-llm");
+        assertThat(command.getScale().getFromReplicas()).isEqualTo(2);
+        assertThat(command.getScale().getTargetReplicas()).isEqualTo((int) Math.ceil(2 * ratio));
+        assertThat(command.getSignalIds()).containsExactly(signal.getSignalId());
+        assertThat(command.getIssuedAt()).isEqualTo(signal.getEventTime());
+        assertThat(new CommandSigner("k1", LocalStack.DEMO_SIGNING_KEY).verify(command)).isTrue();
+
+        // Five dead letters, one per malformed kind, each with its reason and raw bytes.
+        List<DeadLetter> deadLetters = timeline.deadLetters();
+        assertThat(deadLetters)
+                .extracting(DeadLetter::getReasonCode)
+                .containsExactlyInAnyOrderElementsOf(FleetSimulator.MALFORMED_KINDS.values());
+        assertThat(deadLetters).allSatisfy(d -> assertThat(d.getSourceTopic()).isEqualTo(topic));
+        assertThat(deadLetters).extracting(DeadLetter::getSourceOffset).doesNotHaveDuplicates();
+
+        // The lineage rows, read back through Flink SQL.
+        LineageSql sql = new LineageSql(stack.config());
+        List<Row> commandRows =
+                sql.query(
+                        "SELECT command_id, kind, deployment, from_replicas, target_replicas,"
+                                + " signal_ids[1], signature FROM commands");
+        assertThat(commandRows).hasSize(1);
+        Row row = commandRows.get(0);
+        assertThat(row.getField(0)).isEqualTo(command.getCommandId());
+        assertThat(row.getField(1)).isEqualTo("SCALE");
+        assertThat(row.getField(2)).isEqualTo("chat-llm");
+        assertThat(row.getField(3)).isEqualTo(2);
+        assertThat(row.getField(4)).isEqualTo(command.getScale().getTargetReplicas());
+        assertThat(row.getField(5)).isEqualTo(signal.getSignalId());
+        assertThat(row.getField(6)).isEqualTo(command.getSignature());
+        List<Row> why = sql.query(Demo.WHY_QUERY);
+        assertThat(why).hasSize(1);
+        assertThat(why.get(0).getField(2)).isEqualTo("chat-llm");
+        assertThat(why.get(0).getField(5)).isEqualTo("latency_ms");
+        assertThat(why.get(0).getField(9)).isEqualTo(3L);
+
+        // The timeline printed what it saw, and Prometheus exports the Hormesis counters.
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("SIGNAL", "COMMAND      SCALE chat-llm", "DEAD LETTER");
+        assertThat(metrics)
+                .contains(
+                        "hormesis_records_in",
+                        "hormesis_dead_letters",
+                        "hormesis_signals",
+                        "hormesis_commands");
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build();
+        return client.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

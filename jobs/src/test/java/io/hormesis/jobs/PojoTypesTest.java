@@ -1,0 +1,33 @@
+package io.hormesis.jobs;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.types.PojoTestUtils;
+
+import io.hormesis.jobs.control.DeploymentControlState;
+import io.hormesis.jobs.kafka.RawRecord;
+import io.hormesis.jobs.watch.Observation;
+import io.hormesis.stats.EwmaBaseline;
+import io.hormesis.stats.EwmaZScoreDetector;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every type that crosses the network or sits in state is a POJO: no Kryo fallback. */
+class PojoTypesTest {
+
+    @ParameterizedTest
+    @ValueSource(
+            classes = {
+                RawRecord.class,
+                Observation.class,
+                EwmaBaseline.class,
+                EwmaZScoreDetector.class,
+                DeploymentControlState.class
+            })
+    void isSerializedAsPojo(Class<?> type) {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
+        assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);
+    }
+}

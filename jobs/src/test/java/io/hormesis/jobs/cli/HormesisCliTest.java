@@ -1,0 +1,99 @@
+package io.hormesis.jobs.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HormesisCliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) throws Exception {
+        return HormesisCli.run(
+                List.of(args),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsEveryCommand() throws Exception {
+        assertThat(run("--help")).isZero();
+        assertThat(out()).contains("demo", "sql", "watch", "control", "lineage", "simulate");
+    }
+
+    @Test
+    void commandHelpDescribesItsOptions() throws Exception {
+        assertThat(run("demo", "--help")).isZero();
+        assertThat(out()).contains("--speedup", "--timeout", "--dir");
+    }
+
+    @Test
+    void anUnknownCommandFailsWithUsage() throws Exception {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err()).contains("unknown command 'frobnicate'", "usage:");
+    }
+
+    @Test
+    void anUnknownOptionFailsAndNamesIt() throws Exception {
+        assertThat(run("demo", "--sped", "3")).isEqualTo(2);
+        assertThat(err()).contains("unknown option --sped");
+    }
+
+    @Test
+    void aMisspelledSettingFailsAndListsTheKnownOnes() throws Exception {
+        assertThat(run("watch", "--bootstrap-servers", "127.0.0.1:1", "--set", "watch.z=3"))
+                .isEqualTo(2);
+        assertThat(err()).contains("unknown setting 'watch.z'", "watch.z-threshold");
+    }
+
+    @Test
+    void anOutOfRangeSettingFailsFast() throws Exception {
+        assertThat(
+                        run(
+                                "watch",
+                                "--bootstrap-servers",
+                                "127.0.0.1:1",
+                                "--set",
+                                "watch.ewma-alpha=1.5"))
+                .isEqualTo(2);
+        assertThat(err()).contains("watch.ewma-alpha must be in (0.0, 1.0], got 1.5");
+    }
+
+    @Test
+    void controlRefusesToRunWithoutASigningKey() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("HORMESIS_SIGNING_KEY") == null);
+        assertThat(run("control", "--bootstrap-servers", "127.0.0.1:1")).isEqualTo(2);
+        assertThat(err()).contains("commands must be signed");
+    }
+
+    @Test
+    void jobsNeedKafka() throws Exception {
+        assertThat(run("watch")).isEqualTo(2);
+        assertThat(err()).contains("kafka.bootstrap-servers");
+    }
+
+    @Test
+    void sqlNeedsAStatement() throws Exception {
+        assertThat(run("sql")).isEqualTo(2);
+        assertThat(err()).contains("give one SQL statement");
+    }
+
+    @Test
+    void optionsListsDefaults() throws Exception {
+        assertThat(run("options")).isZero();
+        assertThat(out()).contains("watch.z-threshold", "4.0", "control.cooldown");
+    }
+}
