@@ -127,7 +127,11 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
             return reader.read(null, body);
         } catch (EOFException e) {
             throw new DecodeException(
-                    DecodeException.Reason.TRUNCATED, "record body ends early: " + e.getMessage());
+                    DecodeException.Reason.TRUNCATED,
+                    "record body ends early: its "
+                            + length
+                            + " bytes hold only part of a "
+                            + writer.getName());
         } catch (IOException | RuntimeException e) {
             // Random bytes can make the binary decoder fail in many ways (bad union or enum
             // indexes, negative lengths, invalid UTF-8); whatever it is, the record is corrupt.

@@ -7,6 +7,7 @@ import org.apache.flink.table.api.TableResult;
 import io.hormesis.jobs.FlinkEnvironments;
 import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineageProgress;
 import io.hormesis.jobs.sim.FleetSimulator;
 import io.hormesis.jobs.sql.LineageSql;
@@ -58,7 +59,7 @@ public final class Demo {
             out.printf(
                     Locale.ROOT,
                     "  Iceberg       %s%n",
-                    stack.config().get(HormesisOptions.WAREHOUSE));
+                    LineageCatalog.warehouseUri(stack.config()));
             out.printf(
                     Locale.ROOT, "  Prometheus    http://127.0.0.1:%d/metrics%n", prometheusPort);
 

@@ -18,11 +18,21 @@ import java.util.List;
  * {@code lineage} as the current database, so {@code SELECT * FROM commands} just works.
  */
 public final class LineageSql implements AutoCloseable {
+    private static final String MAX_COLUMN_WIDTH = "table.display.max-column-width";
+
     private final TableEnvironment tableEnv;
 
     public LineageSql(Configuration config) {
         Configuration flink = new Configuration();
-        flink.setString("table.display.max-column-width", "60");
+        flink.setString(MAX_COLUMN_WIDTH, "30");
+        // Any table.* setting given on the command line (--set) wins.
+        config.toMap()
+                .forEach(
+                        (key, value) -> {
+                            if (key.startsWith("table.")) {
+                                flink.setString(key, value);
+                            }
+                        });
         tableEnv =
                 TableEnvironment.create(
                         EnvironmentSettings.newInstance()
