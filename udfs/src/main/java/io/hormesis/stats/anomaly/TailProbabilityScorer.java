@@ -1,0 +1,161 @@
+package io.hormesis.stats.anomaly;
+
+import org.apache.commons.statistics.distribution.BinomialDistribution;
+
+import java.util.Arrays;
+
+/**
+ * Scores each observation by how improbable it is under the series' own recent behaviour, with
+ * distribution-free tail tests, so one threshold works across series of any scale or shape.
+ *
+ * <p>Per observation: a time-of-day profile (EWMA per bin) removes the daily cycle; three tests
+ * then run on the residual, each giving a tail probability against a reference of the last one to
+ * two epochs ({@link TailReference}): <b>point</b> (the residual, and the raw value, two-sided:
+ * spikes and new extremes), <b>jump</b> (|change of residual|, upper tail: steps) and
+ * <b>volatility</b> (whether the median |change| of the last {@code window} observations is in
+ * either tail, via the binomial probability that half the window landed there: noise bursts and
+ * flat-lines). Single-observation tests count {@code pointMultiplicity} times as often, since an
+ * isolated extreme is commoner than a sustained change. The smallest probability, Bonferroni
+ * corrected, gives the score {@code 1 - p}. After an observation with {@code p <= fireP}, the next
+ * {@code refractory} observations score 0, so one episode is reported once.
+ */
+public final class TailProbabilityScorer implements AnomalyScorer {
+
+    /** Parameters, with the defaults measured on the NAB corpus (see udfs/README.md). */
+    public record Settings(
+            double compression,
+            int epoch,
+            int window,
+            int learn,
+            int refractory,
+            double fireP,
+            int profileBins,
+            double profileAlpha,
+            double pointMultiplicity) {
+        public Settings {
+            if (compression < 20 || epoch < 50 || window < 3 || learn < window) {
+                throw new IllegalArgumentException(
+                        "need compression >= 20, epoch >= 50, window >= 3, learn >= window");
+            }
+            if (refractory < 0 || !(fireP > 0 && fireP < 1)) {
+                throw new IllegalArgumentException("need refractory >= 0 and 0 < fireP < 1");
+            }
+            if (profileBins < 1 || !(profileAlpha > 0 && profileAlpha <= 1)) {
+                throw new IllegalArgumentException("need profileBins >= 1, 0 < profileAlpha <= 1");
+            }
+            if (!(pointMultiplicity >= 1)) {
+                throw new IllegalArgumentException("pointMultiplicity must be >= 1");
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(100, 1000, 9, 300, 100, 1e-3, 48, 0.05, 3.0);
+        }
+    }
+
+    /** Bonferroni factor: point, raw point, jump, volatility. */
+    private static final int TESTS = 4;
+
+    private final Settings settings;
+    private final TailReference residuals;
+    private final TailReference values;
+    private final TailReference changes;
+    private final double[] profile;
+    private final long[] profileCount;
+    private final double[] recentChanges;
+    private final long binMillis;
+    private int position;
+    private long count;
+    private double previousResidual = Double.NaN;
+    private long quietUntil;
+
+    public TailProbabilityScorer(Settings settings) {
+        this.settings = settings;
+        this.residuals = new TailReference(settings.compression(), settings.epoch());
+        this.values = new TailReference(settings.compression(), settings.epoch());
+        this.changes = new TailReference(settings.compression(), settings.epoch());
+        this.profile = new double[settings.profileBins()];
+        this.profileCount = new long[settings.profileBins()];
+        this.recentChanges = new double[settings.window()];
+        this.binMillis = 86_400_000L / settings.profileBins();
+    }
+
+    @Override
+    public double score(long timestampMillis, double value) {
+        if (!Double.isFinite(value)) {
+            return 0.0;
+        }
+        double residual = value - expected(timestampMillis, value);
+        double change = Double.isNaN(previousResidual) ? 0 : Math.abs(residual - previousResidual);
+        recentChanges[position] = change;
+        position = (position + 1) % recentChanges.length;
+
+        double p = 1.0;
+        if (count >= settings.learn()) {
+            // Two point tests (residual and raw value), Bonferroni-corrected against each other.
+            double point =
+                    2
+                            * Math.min(residuals.twoSided(residual), values.twoSided(value))
+                            * settings.pointMultiplicity();
+            double jump = changes.upper(change) * settings.pointMultiplicity();
+            double median = median(recentChanges);
+            double volatility =
+                    2
+                            * Math.min(
+                                    windowTail(changes.upper(median)),
+                                    windowTail(changes.lower(median)));
+            p = Math.min(1.0, TESTS * Math.min(Math.min(point, jump), volatility));
+        }
+        residuals.add(residual);
+        values.add(value);
+        if (!Double.isNaN(previousResidual)) {
+            changes.add(change);
+        }
+        previousResidual = residual;
+        count++;
+
+        if (count <= settings.learn() || count < quietUntil) {
+            return 0.0;
+        }
+        if (p <= settings.fireP()) {
+            quietUntil = count + settings.refractory();
+        }
+        return 1.0 - p;
+    }
+
+    /** The profile's value for this time of day, learning from the observation afterwards. */
+    private double expected(long timestampMillis, double value) {
+        int bin = (int) Math.floorMod(timestampMillis / binMillis, (long) profile.length);
+        double expected = profileCount[bin] == 0 ? value : profile[bin];
+        profile[bin] =
+                profileCount[bin] == 0
+                        ? value
+                        : profile[bin] + settings.profileAlpha() * (value - profile[bin]);
+        profileCount[bin]++;
+        return expected;
+    }
+
+    /** P(at least half of a window of independent draws land in a tail of probability u). */
+    private double windowTail(double u) {
+        int window = recentChanges.length;
+        return BinomialDistribution.of(window, Math.min(1.0, Math.max(0.0, u)))
+                .survivalProbability((window + 1) / 2 - 1);
+    }
+
+    private static double median(double[] xs) {
+        double[] sorted = xs.clone();
+        Arrays.sort(sorted);
+        int m = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[m] : 0.5 * (sorted[m - 1] + sorted[m]);
+    }
+
+    /** Bytes this scorer's sketches and profile take when serialized. */
+    public int stateBytes() {
+        return residuals.serializedBytes()
+                + values.serializedBytes()
+                + changes.serializedBytes()
+                + profile.length * (Double.BYTES + Long.BYTES)
+                + recentChanges.length * Double.BYTES
+                + 64;
+    }
+}

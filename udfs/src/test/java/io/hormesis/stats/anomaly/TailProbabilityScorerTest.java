@@ -1,0 +1,117 @@
+package io.hormesis.stats.anomaly;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TailProbabilityScorerTest {
+    private static final long FIVE_MINUTES = 300_000L;
+
+    private static List<Integer> firings(double[] series, double threshold) {
+        AnomalyScorer scorer = AnomalyScorers.standard();
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < series.length; i++) {
+            if (scorer.score(i * FIVE_MINUTES, series[i]) >= threshold) {
+                at.add(i);
+            }
+        }
+        return at;
+    }
+
+    private static double[] noise(int n, long seed) {
+        Random random = new Random(seed);
+        double[] xs = new double[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = 50 + 5 * random.nextGaussian();
+        }
+        return xs;
+    }
+
+    @Test
+    void theSameInputGivesTheSameScores() {
+        double[] xs = noise(5_000, 1);
+        AnomalyScorer a = AnomalyScorers.standard();
+        AnomalyScorer b = AnomalyScorers.standard();
+        for (int i = 0; i < xs.length; i++) {
+            assertThat(a.score(i * FIVE_MINUTES, xs[i]))
+                    .isEqualTo(b.score(i * FIVE_MINUTES, xs[i]));
+        }
+    }
+
+    @Test
+    void firesOnNoiseNoMoreOftenThanItsThresholdSays() {
+        // Calibration: on 20,000 i.i.d. normal points a score >= 1 - a should occur about
+        // 20,000 a times (fewer, as the refractory period hides some): 20 at a = 1e-3, 0.2 at
+        // a = 1e-5. Allow 1.5x the nominal count at 1e-3, and 2 at 1e-5.
+        double[] xs = noise(20_000, 2);
+        assertThat(firings(xs, 0.999)).hasSizeLessThanOrEqualTo(30);
+        assertThat(firings(xs, 0.99999)).hasSizeLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void scoresNothingWhileLearning() {
+        double[] xs = noise(400, 3);
+        xs[100] = 10_000;
+        assertThat(firings(xs, 0.5)).allSatisfy(i -> assertThat(i).isGreaterThanOrEqualTo(300));
+    }
+
+    @Test
+    void flagsASpikeAtOnce() {
+        double[] xs = noise(3_000, 4);
+        xs[2_000] = 50 + 5 * 12;
+        assertThat(firings(xs, 0.9999)).contains(2_000);
+    }
+
+    @Test
+    void flagsAFlatLineInANoisySeriesWithinAWindow() {
+        double[] xs = noise(3_000, 5);
+        for (int i = 2_000; i < 2_100; i++) {
+            xs[i] = 50;
+        }
+        assertThat(firings(xs, 0.999)).anySatisfy(i -> assertThat(i).isBetween(2_000, 2_010));
+    }
+
+    @Test
+    void flagsAStepInADailyCycleButNotTheCycleItself() {
+        Random random = new Random(6);
+        double[] xs = new double[288 * 14];
+        for (int i = 0; i < xs.length; i++) {
+            double daily = 40 * Math.sin(2 * Math.PI * i / 288.0);
+            xs[i] = 100 + daily + random.nextGaussian() + (i >= 288 * 10 ? 30 : 0);
+        }
+        List<Integer> at = firings(xs, 0.999);
+        assertThat(at).anySatisfy(i -> assertThat(i).isBetween(288 * 10, 288 * 10 + 3));
+        assertThat(at).noneSatisfy(i -> assertThat(i).isBetween(600, 288 * 10 - 1));
+    }
+
+    @Test
+    void stateStaysSmall() {
+        TailProbabilityScorer scorer =
+                new TailProbabilityScorer(TailProbabilityScorer.Settings.defaults());
+        double[] xs = noise(10_000, 7);
+        for (int i = 0; i < xs.length; i++) {
+            scorer.score(i * FIVE_MINUTES, xs[i]);
+        }
+        // Six t-digests (two epochs x three quantities) plus the 48-bin profile.
+        assertThat(scorer.stateBytes()).isLessThan(24 * 1024);
+    }
+
+    @Test
+    void rejectsBadSettings() {
+        assertThatThrownBy(
+                        () ->
+                                new TailProbabilityScorer.Settings(
+                                        100, 1000, 9, 300, 100, 2.0, 48, 0.05, 3.0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new TailProbabilityScorer.Settings(
+                                        100, 1000, 9, 5, 100, 1e-3, 48, 0.05, 3.0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
