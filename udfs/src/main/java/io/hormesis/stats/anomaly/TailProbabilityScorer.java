@@ -2,6 +2,14 @@ package io.hormesis.stats.anomaly;
 
 import org.apache.commons.statistics.distribution.BinomialDistribution;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -57,9 +65,9 @@ public final class TailProbabilityScorer implements AnomalyScorer {
     private static final int TESTS = 4;
 
     private final Settings settings;
-    private final TailReference residuals;
-    private final TailReference values;
-    private final TailReference changes;
+    private TailReference residuals;
+    private TailReference values;
+    private TailReference changes;
     private final double[] profile;
     private final long[] profileCount;
     private final double[] recentChanges;
@@ -147,6 +155,95 @@ public final class TailProbabilityScorer implements AnomalyScorer {
         Arrays.sort(sorted);
         int m = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[m] : 0.5 * (sorted[m - 1] + sorted[m]);
+    }
+
+    /** Format version of {@link #writeTo}, bumped whenever the layout changes. */
+    private static final int FORMAT = 1;
+
+    /**
+     * Writes the whole state (settings included), so keyed state can hold a scorer without a
+     * generic serializer. The digests are compressed on the way out; a scorer restored with {@link
+     * #readFrom} continues exactly as this one now does.
+     */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(FORMAT);
+        Settings s = settings;
+        out.writeDouble(s.compression());
+        out.writeInt(s.epoch());
+        out.writeInt(s.window());
+        out.writeInt(s.learn());
+        out.writeInt(s.refractory());
+        out.writeDouble(s.fireP());
+        out.writeInt(s.profileBins());
+        out.writeDouble(s.profileAlpha());
+        out.writeDouble(s.pointMultiplicity());
+        for (int i = 0; i < profile.length; i++) {
+            out.writeDouble(profile[i]);
+            out.writeLong(profileCount[i]);
+        }
+        for (double change : recentChanges) {
+            out.writeDouble(change);
+        }
+        out.writeInt(position);
+        out.writeLong(count);
+        out.writeDouble(previousResidual);
+        out.writeLong(quietUntil);
+        residuals.writeTo(out);
+        values.writeTo(out);
+        changes.writeTo(out);
+    }
+
+    public static TailProbabilityScorer readFrom(DataInput in) throws IOException {
+        int format = in.readInt();
+        if (format != FORMAT) {
+            throw new IOException("unknown TailProbabilityScorer state format " + format);
+        }
+        Settings s =
+                new Settings(
+                        in.readDouble(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readDouble(),
+                        in.readInt(),
+                        in.readDouble(),
+                        in.readDouble());
+        TailProbabilityScorer scorer = new TailProbabilityScorer(s);
+        for (int i = 0; i < scorer.profile.length; i++) {
+            scorer.profile[i] = in.readDouble();
+            scorer.profileCount[i] = in.readLong();
+        }
+        for (int i = 0; i < scorer.recentChanges.length; i++) {
+            scorer.recentChanges[i] = in.readDouble();
+        }
+        scorer.position = in.readInt();
+        scorer.count = in.readLong();
+        scorer.previousResidual = in.readDouble();
+        scorer.quietUntil = in.readLong();
+        scorer.residuals = TailReference.readFrom(in, s.compression(), s.epoch());
+        scorer.values = TailReference.readFrom(in, s.compression(), s.epoch());
+        scorer.changes = TailReference.readFrom(in, s.compression(), s.epoch());
+        return scorer;
+    }
+
+    /** The state as bytes ({@link #writeTo}). */
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static TailProbabilityScorer fromBytes(byte[] bytes) {
+        try {
+            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Bytes this scorer's sketches and profile take when serialized. */

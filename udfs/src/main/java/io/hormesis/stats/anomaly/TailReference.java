@@ -2,6 +2,9 @@ package io.hormesis.stats.anomaly;
 
 import com.tdunning.math.stats.MergingDigest;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -27,7 +30,17 @@ final class TailReference {
     TailReference(double compression, int epoch) {
         this.compression = compression;
         this.epoch = epoch;
-        this.current = new MergingDigest(compression);
+        this.current = digest(compression);
+    }
+
+    /**
+     * A digest whose merges do not depend on how many merges came before (t-digest alternates the
+     * sort direction of successive merges by default, a counter its serial form omits).
+     */
+    private static MergingDigest digest(double compression) {
+        MergingDigest digest = new MergingDigest(compression);
+        digest.useAlternatingSort = false;
+        return digest;
     }
 
     void add(double x) {
@@ -35,7 +48,7 @@ final class TailReference {
         merged = null;
         if (current.size() >= epoch) {
             previous = current;
-            current = new MergingDigest(compression);
+            current = digest(compression);
         }
     }
 
@@ -82,6 +95,38 @@ final class TailReference {
         return Math.min(1.0, 2 * Math.min(upper(x), lower(x)));
     }
 
+    void writeTo(DataOutput out) throws IOException {
+        out.writeBoolean(previous != null);
+        if (previous != null) {
+            writeDigest(previous, out);
+        }
+        writeDigest(current, out);
+    }
+
+    static TailReference readFrom(DataInput in, double compression, int epoch) throws IOException {
+        TailReference reference = new TailReference(compression, epoch);
+        if (in.readBoolean()) {
+            reference.previous = readDigest(in);
+        }
+        reference.current = readDigest(in);
+        return reference;
+    }
+
+    private static void writeDigest(MergingDigest digest, DataOutput out) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(digest.byteSize());
+        digest.asBytes(buffer);
+        out.writeInt(buffer.position());
+        out.write(buffer.array(), 0, buffer.position());
+    }
+
+    private static MergingDigest readDigest(DataInput in) throws IOException {
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        MergingDigest digest = MergingDigest.fromBytes(ByteBuffer.wrap(bytes));
+        digest.useAlternatingSort = false;
+        return digest;
+    }
+
     /** Serialized size of the sketches, for state-size accounting. */
     int serializedBytes() {
         return bytes(current) + (previous == null ? 0 : bytes(previous));
@@ -99,7 +144,7 @@ final class TailReference {
             if (previous == null) {
                 merged = current;
             } else {
-                MergingDigest m = new MergingDigest(compression);
+                MergingDigest m = digest(compression);
                 m.add(previous);
                 m.add(current);
                 merged = m;

@@ -99,6 +99,25 @@ class TailProbabilityScorerTest {
         }
         // Six t-digests (two epochs x three quantities) plus the 48-bin profile.
         assertThat(scorer.stateBytes()).isLessThan(24 * 1024);
+        assertThat(scorer.toBytes().length).isLessThan(48 * 1024);
+    }
+
+    @Test
+    void aRestoredScorerContinuesExactlyLikeTheOriginal() {
+        double[] xs = noise(6_000, 8);
+        xs[4_000] = 200;
+        TailProbabilityScorer original =
+                new TailProbabilityScorer(TailProbabilityScorer.Settings.defaults());
+        for (int i = 0; i < 2_500; i++) {
+            original.score(i * FIVE_MINUTES, xs[i]);
+        }
+        byte[] snapshot = original.toBytes();
+        TailProbabilityScorer restored = TailProbabilityScorer.fromBytes(snapshot);
+        assertThat(restored.toBytes()).isEqualTo(snapshot);
+        for (int i = 2_500; i < xs.length; i++) {
+            assertThat(restored.score(i * FIVE_MINUTES, xs[i]))
+                    .isEqualTo(original.score(i * FIVE_MINUTES, xs[i]));
+        }
     }
 
     @Test
