@@ -5,6 +5,8 @@ import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.types.PojoTestUtils;
 
 import io.hormesis.jobs.control.DeploymentControlState;
+import io.hormesis.jobs.detect.ScoredPoint;
+import io.hormesis.jobs.detect.SeriesPoint;
 import io.hormesis.jobs.kafka.RawRecord;
 import io.hormesis.jobs.watch.Observation;
 import io.hormesis.stats.EwmaBaseline;
@@ -24,7 +26,9 @@ class PojoTypesTest {
                 Observation.class,
                 EwmaBaseline.class,
                 EwmaZScoreDetector.class,
-                DeploymentControlState.class
+                DeploymentControlState.class,
+                SeriesPoint.class,
+                ScoredPoint.class
             })
     void isSerializedAsPojo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

@@ -8,6 +8,7 @@ import io.hormesis.jobs.FlinkEnvironments;
 import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.demo.Demo;
+import io.hormesis.jobs.detect.DetectJob;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
 import io.hormesis.jobs.sim.FleetSimulator;
 import io.hormesis.jobs.sql.LineageSql;
@@ -51,6 +52,7 @@ public final class HormesisCli {
                     "  lineage     run the LINEAGE job (signals, commands -> Iceberg)",
                     "  all         run the three pipelines in one job",
                     "  simulate    produce the simulated fleet's inference events to Kafka",
+                    "  detect      score NAB-style series files with the WATCH anomaly scorer",
                     "  options     list every --set KEY with its default and meaning",
                     "  help        show this help; 'hormesis help <command>' shows a command's",
                     "",
@@ -100,6 +102,21 @@ public final class HormesisCli {
             COMMAND_HELP.put(name, String.format(job, name));
         }
         COMMAND_HELP.put(
+                "detect",
+                String.join(
+                        "\n",
+                        "usage: hormesis detect --corpus DIR --out DIR [--parallelism N]",
+                        "       hormesis detect --input FILE --output FILE",
+                        "",
+                        "Runs the WATCH anomaly-score operator on a Flink MiniCluster over",
+                        "timestamp,value series (one key per series, all series in one job) and",
+                        "writes timestamp,value,anomaly_score rows aligned with the input.",
+                        "A corpus holds DIR/data/<category>/<file>.csv (the NAB layout); the",
+                        "output is OUT/<category>/<file>.csv. No labels are read. Score it with",
+                        "python3 ../shared/tools/nab_score.py --corpus DIR --results OUT.",
+                        "",
+                        "  --parallelism N   Flink parallelism (default 2)"));
+        COMMAND_HELP.put(
                 "simulate",
                 String.join(
                         "\n",
@@ -148,6 +165,8 @@ public final class HormesisCli {
                     return job(rest, EnumSet.allOf(HormesisJobs.Pipeline.class), "hormesis-all");
                 case "simulate":
                     return simulate(rest, out);
+                case "detect":
+                    return detect(rest, out);
                 case "options":
                     return options(out);
                 default:
@@ -258,6 +277,47 @@ public final class HormesisCli {
                                             p.total()));
             out.printf("produced %d records%n", n);
         }
+        return 0;
+    }
+
+    private static int detect(List<String> args, PrintStream out) throws Exception {
+        Arguments a =
+                Arguments.parse(
+                        args, Set.of("corpus", "out", "input", "output", "parallelism"), Set.of());
+        int parallelism = (int) a.number("parallelism", 2);
+        if (parallelism < 1) {
+            throw new Arguments.UsageException("--parallelism must be >= 1");
+        }
+        DetectJob.Summary summary;
+        if (a.has("corpus") && a.has("out") && !a.has("input") && !a.has("output")) {
+            out.printf("scoring %s ...%n", a.flag("corpus", ""));
+            summary =
+                    DetectJob.corpus(
+                            Path.of(a.flag("corpus", "")),
+                            Path.of(a.flag("out", "")),
+                            parallelism,
+                            out);
+        } else if (a.has("input") && a.has("output") && !a.has("corpus") && !a.has("out")) {
+            summary =
+                    DetectJob.single(
+                            Path.of(a.flag("input", "")),
+                            Path.of(a.flag("output", "")),
+                            parallelism,
+                            out);
+        } else {
+            throw new Arguments.UsageException(
+                    "give --corpus DIR --out DIR, or --input FILE --output FILE");
+        }
+        out.printf(
+                Locale.ROOT,
+                "scored %,d rows of %d series in %.1f s (%,.0f rows/s)%s%n",
+                summary.rows(),
+                summary.series(),
+                summary.seconds(),
+                summary.rows() / summary.seconds(),
+                summary.unparsed() > 0
+                        ? "; " + summary.unparsed() + " rows did not parse and scored 0"
+                        : "");
         return 0;
     }
 
