@@ -13,10 +13,25 @@ import java.util.stream.Stream;
 
 /**
  * Scores every series of a NAB-style corpus with {@link AnomalyScorers#standard()} in plain Java
- * (no Flink): the fast loop for measuring the scorer. Usage: {@code NabCorpusRun CORPUS OUT}.
+ * (no Flink): the fast loop for measuring the scorer. Usage: {@code NabCorpusRun CORPUS OUT
+ * [compression,epoch,window,learn,refractory,fireP,bins,profileAlpha,pointMultiplicity]}.
  */
 public final class NabCorpusRun {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    static TailProbabilityScorer.Settings settings(String csv) {
+        String[] p = csv.split(",");
+        return new TailProbabilityScorer.Settings(
+                Double.parseDouble(p[0]),
+                Integer.parseInt(p[1]),
+                Integer.parseInt(p[2]),
+                Integer.parseInt(p[3]),
+                Integer.parseInt(p[4]),
+                Double.parseDouble(p[5]),
+                Integer.parseInt(p[6]),
+                Double.parseDouble(p[7]),
+                Double.parseDouble(p[8]));
+    }
 
     public static void main(String[] args) throws IOException {
         Path corpus = Path.of(args[0]).resolve("data");
@@ -28,7 +43,9 @@ public final class NabCorpusRun {
         for (Path file : files) {
             Path target = out.resolve(corpus.relativize(file));
             Files.createDirectories(target.getParent());
-            AnomalyScorer scorer = AnomalyScorers.standard();
+            AnomalyScorer scorer =
+                    args.length > 2 ? new TailProbabilityScorer(settings(args[2]))
+                            : AnomalyScorers.standard();
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             try (BufferedWriter w = Files.newBufferedWriter(target, StandardCharsets.UTF_8)) {
                 w.write("timestamp,value,anomaly_score\n");
