@@ -6,6 +6,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import io.hormesis.jobs.FlinkEnvironments;
 import io.hormesis.jobs.HormesisJobs;
+import io.hormesis.jobs.bench.WatchBenchmark;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.demo.Demo;
 import io.hormesis.jobs.detect.DetectJob;
@@ -53,6 +54,7 @@ public final class HormesisCli {
                     "  all         run the three pipelines in one job",
                     "  simulate    produce the simulated fleet's inference events to Kafka",
                     "  detect      score NAB-style series files with the WATCH anomaly scorer",
+                    "  bench watch measure WATCH throughput against a pass-through job",
                     "  options     list every --set KEY with its default and meaning",
                     "  help        show this help; 'hormesis help <command>' shows a command's",
                     "",
@@ -117,6 +119,22 @@ public final class HormesisCli {
                         "",
                         "  --parallelism N   Flink parallelism (default 2)"));
         COMMAND_HELP.put(
+                "bench",
+                String.join(
+                        "\n",
+                        "usage: hormesis bench watch [--events N] [--parallelism P]"
+                                + " [--deployments D] [--json FILE]",
+                        "",
+                        "Runs, on one MiniCluster, a pass-through job and the WATCH job over the",
+                        "same generated inference telemetry (single-object Avro bytes, as from",
+                        "Kafka), after a warm-up run of each, and prints both throughputs and",
+                        "their ratio.",
+                        "",
+                        "  --events N        events per measured run (default 2,000,000)",
+                        "  --parallelism P   Flink parallelism (default 2)",
+                        "  --deployments D   distinct deployments, i.e. keys x2 (default 100)",
+                        "  --json FILE       also write the figures as JSON"));
+        COMMAND_HELP.put(
                 "simulate",
                 String.join(
                         "\n",
@@ -167,6 +185,8 @@ public final class HormesisCli {
                     return simulate(rest, out);
                 case "detect":
                     return detect(rest, out);
+                case "bench":
+                    return bench(rest, out);
                 case "options":
                     return options(out);
                 default:
@@ -318,6 +338,34 @@ public final class HormesisCli {
                 summary.unparsed() > 0
                         ? "; " + summary.unparsed() + " rows did not parse and scored 0"
                         : "");
+        return 0;
+    }
+
+    private static int bench(List<String> args, PrintStream out) throws Exception {
+        Arguments a =
+                Arguments.parse(
+                        args, Set.of("events", "parallelism", "deployments", "json"), Set.of());
+        if (a.positional().size() != 1 || !a.positional().get(0).equals("watch")) {
+            throw new Arguments.UsageException("the benchmark to run is 'watch'");
+        }
+        long events = (long) a.number("events", 2_000_000);
+        int parallelism = (int) a.number("parallelism", 2);
+        int deployments = (int) a.number("deployments", 100);
+        out.printf(
+                Locale.ROOT,
+                "bench watch: %,d events, parallelism %d, %d deployments (warm-up first)%n",
+                events,
+                parallelism,
+                deployments);
+        WatchBenchmark.Result r =
+                WatchBenchmark.run(
+                        events,
+                        parallelism,
+                        deployments,
+                        a.has("json") ? Path.of(a.flag("json", "")) : null);
+        out.printf(Locale.ROOT, "pass-through  %,12.0f events/s%n", r.passThroughEventsPerSecond());
+        out.printf(Locale.ROOT, "WATCH         %,12.0f events/s%n", r.watchEventsPerSecond());
+        out.printf(Locale.ROOT, "ratio         %12.3f (WATCH / pass-through)%n", r.ratio());
         return 0;
     }
 
