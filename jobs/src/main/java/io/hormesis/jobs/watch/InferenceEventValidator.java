@@ -3,7 +3,6 @@ package io.hormesis.jobs.watch;
 import io.hormesis.schema.InferenceEvent;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 /** Rejects InferenceEvents whose values no serving replica can report. */
@@ -52,8 +51,9 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
                 return "feature " + feature.getKey() + " must be finite, got " + feature.getValue();
             }
         }
-        Instant latest = Instant.now().plusMillis(maxFutureSkewMillis);
-        if (e.getEventTime().isAfter(latest)) {
+        // The wall clock, not Instant.now(): this runs for every event.
+        long latest = System.currentTimeMillis() + maxFutureSkewMillis;
+        if (e.getEventTime().toEpochMilli() > latest) {
             return "eventTime "
                     + e.getEventTime()
                     + " is more than "

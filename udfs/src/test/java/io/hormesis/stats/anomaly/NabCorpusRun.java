@@ -44,7 +44,8 @@ public final class NabCorpusRun {
             Path target = out.resolve(corpus.relativize(file));
             Files.createDirectories(target.getParent());
             AnomalyScorer scorer =
-                    args.length > 2 ? new TailProbabilityScorer(settings(args[2]))
+                    args.length > 2
+                            ? new TailProbabilityScorer(settings(args[2]))
                             : AnomalyScorers.standard();
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             try (BufferedWriter w = Files.newBufferedWriter(target, StandardCharsets.UTF_8)) {
