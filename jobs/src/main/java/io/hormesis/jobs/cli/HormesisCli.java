@@ -10,26 +10,23 @@ import io.hormesis.jobs.bench.WatchBenchmark;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.demo.Demo;
 import io.hormesis.jobs.detect.DetectJob;
+import io.hormesis.jobs.kafka.ByteProducers;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
 import io.hormesis.jobs.sim.FleetSimulator;
 import io.hormesis.jobs.sql.LineageSql;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /** The {@code hormesis} command: one entry point for the demo, the jobs, SQL and tools. */
@@ -269,19 +266,8 @@ public final class HormesisCli {
             throw new Arguments.UsageException("--bootstrap-servers is required");
         }
         double speedup = a.number("speedup", 20);
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("acks", "all");
-        props.put("enable.idempotence", "true");
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
-        FleetSimulator simulator =
-                new FleetSimulator(
-                        FleetSimulator.Scenario.demo(
-                                Instant.now()
-                                        .truncatedTo(ChronoUnit.MINUTES)
-                                        .minus(Duration.ofMinutes(10))));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        FleetSimulator simulator = new FleetSimulator(FleetSimulator.Scenario.demoRecent());
+        try (KafkaProducer<byte[], byte[]> producer = ByteProducers.create(bootstrap)) {
             int n =
                     simulator.produce(
                             producer,

@@ -1,7 +1,6 @@
 package io.hormesis.jobs.control;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -10,6 +9,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import io.hormesis.jobs.common.DeterministicIds;
+import io.hormesis.jobs.common.KeyedStates;
 import io.hormesis.jobs.watch.ObservationExtractor;
 import io.hormesis.schema.Command;
 import io.hormesis.schema.CommandKind;
@@ -68,10 +68,7 @@ public class LatencyScalePolicyFunction extends KeyedProcessFunction<String, Sig
         ValueStateDescriptor<DeploymentControlState> descriptor =
                 new ValueStateDescriptor<>(
                         "deployment-control", TypeInformation.of(DeploymentControlState.class));
-        descriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(settings.stateTtl())
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .build());
+        KeyedStates.expireAfterWrite(descriptor, settings.stateTtl());
         state = getRuntimeContext().getState(descriptor);
         var group = getRuntimeContext().getMetricGroup().addGroup("hormesis");
         commands = group.counter("commands");

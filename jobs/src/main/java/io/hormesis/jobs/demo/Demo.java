@@ -18,8 +18,6 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
@@ -70,12 +68,7 @@ public final class Demo {
             JobClient job = env.executeAsync("hormesis-all-in-one");
             out.printf("  Flink job     %s (WATCH + CONTROL + LINEAGE)%n%n", job.getJobID());
 
-            FleetSimulator simulator =
-                    new FleetSimulator(
-                            FleetSimulator.Scenario.demo(
-                                    Instant.now()
-                                            .truncatedTo(ChronoUnit.MINUTES)
-                                            .minus(Duration.ofMinutes(10))));
+            FleetSimulator simulator = new FleetSimulator(FleetSimulator.Scenario.demoRecent());
             Quiescence.Figures figures;
             try (Timeline timeline = stack.timeline(out);
                     LineageProgress progress = new LineageProgress(stack.config());

@@ -3,16 +3,15 @@ package io.hormesis.jobs.demo;
 import org.apache.flink.configuration.Configuration;
 
 import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.kafka.ByteProducers;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Everything Hormesis needs on one machine: a real Kafka broker process with the topics, a local
@@ -68,14 +67,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** An idempotent producer of raw bytes to the local broker. */
     public KafkaProducer<byte[], byte[]> producer() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", broker.bootstrapServers());
-        props.put("acks", "all");
-        props.put("enable.idempotence", "true");
-        props.put("linger.ms", "5");
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(props);
+        return ByteProducers.create(broker.bootstrapServers());
     }
 
     public Timeline timeline(java.io.PrintStream out) {

@@ -60,6 +60,14 @@ public final class FleetSimulator {
             }
         }
 
+        /** {@link #demo} starting ten minutes ago (whole minute): event times in the past. */
+        public static Scenario demoRecent() {
+            return demo(
+                    Instant.now()
+                            .truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+                            .minus(Duration.ofMinutes(10)));
+        }
+
         /** Four minutes at 10 requests/s per deployment; decode 3.5x slower from minute 2.5. */
         public static Scenario demo(Instant start) {
             return new Scenario(

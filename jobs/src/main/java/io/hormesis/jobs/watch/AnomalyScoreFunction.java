@@ -1,13 +1,13 @@
 package io.hormesis.jobs.watch;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import io.hormesis.jobs.common.KeyedStates;
 import io.hormesis.jobs.detect.ScoredPoint;
 import io.hormesis.jobs.detect.SeriesPoint;
 import io.hormesis.stats.anomaly.AnomalyScorers;
@@ -44,10 +44,7 @@ public class AnomalyScoreFunction extends KeyedProcessFunction<String, SeriesPoi
     public void open(OpenContext openContext) {
         ValueStateDescriptor<TailProbabilityScorer> descriptor =
                 new ValueStateDescriptor<>("tail-scorer", TailScorerSerializer.INSTANCE);
-        descriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(stateTtl)
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .build());
+        KeyedStates.expireAfterWrite(descriptor, stateTtl);
         scorerState = getRuntimeContext().getState(descriptor);
         var group = getRuntimeContext().getMetricGroup().addGroup("hormesis");
         scored = group.counter("observations_scored");

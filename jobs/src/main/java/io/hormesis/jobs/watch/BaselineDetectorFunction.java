@@ -1,7 +1,6 @@
 package io.hormesis.jobs.watch;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -10,6 +9,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import io.hormesis.jobs.common.DeterministicIds;
+import io.hormesis.jobs.common.KeyedStates;
 import io.hormesis.schema.Evidence;
 import io.hormesis.schema.Signal;
 import io.hormesis.schema.SignalKind;
@@ -61,11 +61,7 @@ public class BaselineDetectorFunction extends KeyedProcessFunction<String, Obser
         ValueStateDescriptor<EwmaZScoreDetector> descriptor =
                 new ValueStateDescriptor<>(
                         "detector", TypeInformation.of(EwmaZScoreDetector.class));
-        descriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(settings.stateTtl())
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                        .build());
+        KeyedStates.expireAfterWrite(descriptor, settings.stateTtl());
         detectorState = getRuntimeContext().getState(descriptor);
         signals = getRuntimeContext().getMetricGroup().addGroup("hormesis").counter("signals");
     }
