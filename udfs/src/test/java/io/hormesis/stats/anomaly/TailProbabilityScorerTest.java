@@ -99,7 +99,8 @@ class TailProbabilityScorerTest {
         }
         // Six t-digests (two epochs x three quantities) plus the 48-bin profile.
         assertThat(scorer.stateBytes()).isLessThan(24 * 1024);
-        assertThat(scorer.toBytes().length).isLessThan(48 * 1024);
+        // Measured 4,935 bytes after 20,000 points (t-digest's compact form).
+        assertThat(scorer.toBytes().length).isLessThan(6 * 1024);
     }
 
     @Test
