@@ -130,7 +130,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
                     DecodeException.Reason.TRUNCATED,
                     "record body ends early: its "
                             + length
-                            + " bytes hold only part of a "
+                            + " bytes hold only part of one "
                             + writer.getName());
         } catch (IOException | RuntimeException e) {
             // Random bytes can make the binary decoder fail in many ways (bad union or enum
