@@ -18,8 +18,8 @@ import java.util.Arrays;
  *
  * <p>Per observation: a time-of-day profile (EWMA per bin) removes the daily cycle; three tests
  * then run on the residual, each giving a tail probability against a reference of the last one to
- * two epochs ({@link TailReference}): <b>point</b> (the residual, and the raw value, two-sided:
- * spikes and new extremes), <b>jump</b> (|change of residual|, upper tail: steps) and
+ * window of recent values ({@link WindowReference}): <b>point</b> (the residual, and the raw value,
+ * two-sided: spikes and new extremes), <b>jump</b> (|change of residual|, upper tail: steps) and
  * <b>volatility</b> (whether the median |change| of the last {@code window} observations is in
  * either tail, via the binomial probability that half the window landed there: noise bursts and
  * flat-lines). Single-observation tests count {@code pointMultiplicity} times as often, since an
@@ -31,8 +31,8 @@ public final class TailProbabilityScorer implements AnomalyScorer {
 
     /** Parameters, with the defaults measured on the NAB corpus (see udfs/README.md). */
     public record Settings(
-            double compression,
-            int epoch,
+            int referenceSize,
+            int referenceStride,
             int window,
             int learn,
             int refractory,
@@ -41,9 +41,10 @@ public final class TailProbabilityScorer implements AnomalyScorer {
             double profileAlpha,
             double pointMultiplicity) {
         public Settings {
-            if (compression < 20 || epoch < 50 || window < 3 || learn < window) {
+            if (referenceSize < 20 || referenceStride < 1 || window < 3 || learn < window) {
                 throw new IllegalArgumentException(
-                        "need compression >= 20, epoch >= 50, window >= 3, learn >= window");
+                        "need referenceSize >= 20, referenceStride >= 1, window >= 3, learn >="
+                                + " window");
             }
             if (refractory < 0 || !(fireP > 0 && fireP < 1)) {
                 throw new IllegalArgumentException("need refractory >= 0 and 0 < fireP < 1");
@@ -57,17 +58,35 @@ public final class TailProbabilityScorer implements AnomalyScorer {
         }
 
         public static Settings defaults() {
-            return new Settings(100, 1000, 9, 300, 100, 1e-3, 48, 0.05, 3.0);
+            return new Settings(1500, 1, 9, 300, 100, 1e-3, 48, 0.05, 3.0);
         }
     }
 
     /** Bonferroni factor: point, raw point, jump, volatility. */
     private static final int TESTS = 4;
 
+    /**
+     * Why the last firing fired: which test, its Bonferroni-corrected tail probability against the
+     * firing threshold, the observation, the seasonal profile's expectation, and the reference
+     * window's 5 %, 50 % and 95 % quantiles of the raw values with the number of values behind
+     * them.
+     */
+    public record Finding(
+            String test,
+            double pValue,
+            double threshold,
+            double value,
+            double expected,
+            double q05,
+            double median,
+            double q95,
+            int referenceSize) {}
+
     private final Settings settings;
-    private TailReference residuals;
-    private TailReference values;
-    private TailReference changes;
+    private Finding lastFinding;
+    private WindowReference residuals;
+    private WindowReference values;
+    private WindowReference changes;
     private final double[] profile;
     private final long[] profileCount;
     private final double[] recentChanges;
@@ -79,9 +98,9 @@ public final class TailProbabilityScorer implements AnomalyScorer {
 
     public TailProbabilityScorer(Settings settings) {
         this.settings = settings;
-        this.residuals = new TailReference(settings.compression(), settings.epoch());
-        this.values = new TailReference(settings.compression(), settings.epoch());
-        this.changes = new TailReference(settings.compression(), settings.epoch());
+        this.residuals = new WindowReference(settings.referenceSize(), settings.referenceStride());
+        this.values = new WindowReference(settings.referenceSize(), settings.referenceStride());
+        this.changes = new WindowReference(settings.referenceSize(), settings.referenceStride());
         this.profile = new double[settings.profileBins()];
         this.profileCount = new long[settings.profileBins()];
         this.recentChanges = new double[settings.window()];
@@ -113,6 +132,22 @@ public final class TailProbabilityScorer implements AnomalyScorer {
                                     windowTail(changes.upper(median)),
                                     windowTail(changes.lower(median)));
             p = Math.min(1.0, TESTS * Math.min(Math.min(point, jump), volatility));
+            if (p <= settings.fireP() && count + 1 > settings.learn() && count + 1 >= quietUntil) {
+                // About to fire: keep what a person needs to judge it, before learning from it.
+                lastFinding =
+                        new Finding(
+                                point <= jump && point <= volatility
+                                        ? "point"
+                                        : jump <= volatility ? "jump" : "volatility",
+                                p,
+                                settings.fireP(),
+                                value,
+                                value - residual,
+                                values.quantile(0.05),
+                                values.quantile(0.5),
+                                values.quantile(0.95),
+                                values.size());
+            }
         }
         residuals.add(residual);
         values.add(value);
@@ -129,6 +164,20 @@ public final class TailProbabilityScorer implements AnomalyScorer {
             quietUntil = count + settings.refractory();
         }
         return 1.0 - p;
+    }
+
+    /** The evidence of the most recent firing ({@code score >= 1 - fireP}), or null if none yet. */
+    public Finding lastFinding() {
+        return lastFinding;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The score at or above which an observation counts as a firing. */
+    public double firingScore() {
+        return 1.0 - settings.fireP();
     }
 
     /** The profile's value for this time of day, learning from the observation afterwards. */
@@ -158,18 +207,18 @@ public final class TailProbabilityScorer implements AnomalyScorer {
     }
 
     /** Format version of {@link #writeTo}, bumped whenever the layout changes. */
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     /**
      * Writes the whole state (settings included), so keyed state can hold a scorer without a
-     * generic serializer. The digests are compressed on the way out; a scorer restored with {@link
-     * #readFrom} continues exactly as this one now does.
+     * generic serializer. A scorer restored with {@link #readFrom} continues exactly as this one
+     * now does.
      */
     public void writeTo(DataOutput out) throws IOException {
         out.writeInt(FORMAT);
         Settings s = settings;
-        out.writeDouble(s.compression());
-        out.writeInt(s.epoch());
+        out.writeInt(s.referenceSize());
+        out.writeInt(s.referenceStride());
         out.writeInt(s.window());
         out.writeInt(s.learn());
         out.writeInt(s.refractory());
@@ -200,7 +249,7 @@ public final class TailProbabilityScorer implements AnomalyScorer {
         }
         Settings s =
                 new Settings(
-                        in.readDouble(),
+                        in.readInt(),
                         in.readInt(),
                         in.readInt(),
                         in.readInt(),
@@ -221,9 +270,9 @@ public final class TailProbabilityScorer implements AnomalyScorer {
         scorer.count = in.readLong();
         scorer.previousResidual = in.readDouble();
         scorer.quietUntil = in.readLong();
-        scorer.residuals = TailReference.readFrom(in, s.compression(), s.epoch());
-        scorer.values = TailReference.readFrom(in, s.compression(), s.epoch());
-        scorer.changes = TailReference.readFrom(in, s.compression(), s.epoch());
+        scorer.residuals = WindowReference.readFrom(in, s.referenceSize(), s.referenceStride());
+        scorer.values = WindowReference.readFrom(in, s.referenceSize(), s.referenceStride());
+        scorer.changes = WindowReference.readFrom(in, s.referenceSize(), s.referenceStride());
         return scorer;
     }
 
@@ -246,13 +295,17 @@ public final class TailProbabilityScorer implements AnomalyScorer {
         }
     }
 
-    /** Bytes this scorer's sketches and profile take when serialized. */
+    /** Bytes {@link #writeTo} writes. */
     public int stateBytes() {
-        return residuals.serializedBytes()
-                + values.serializedBytes()
-                + changes.serializedBytes()
+        return 7 * Integer.BYTES
+                + 3 * Double.BYTES // format and settings
                 + profile.length * (Double.BYTES + Long.BYTES)
                 + recentChanges.length * Double.BYTES
-                + 64;
+                + Integer.BYTES
+                + 2 * Long.BYTES
+                + Double.BYTES
+                + residuals.serializedBytes()
+                + values.serializedBytes()
+                + changes.serializedBytes();
     }
 }

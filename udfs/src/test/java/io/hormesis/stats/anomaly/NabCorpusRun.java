@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * Scores every series of a NAB-style corpus with {@link AnomalyScorers#standard()} in plain Java
  * (no Flink): the fast loop for measuring the scorer. Usage: {@code NabCorpusRun CORPUS OUT
- * [compression,epoch,window,learn,refractory,fireP,bins,profileAlpha,pointMultiplicity]}.
+ * [referenceSize,referenceStride,window,learn,refractory,fireP,bins,profileAlpha,pointMultiplicity]}.
  */
 public final class NabCorpusRun {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -22,7 +22,7 @@ public final class NabCorpusRun {
     static TailProbabilityScorer.Settings settings(String csv) {
         String[] p = csv.split(",");
         return new TailProbabilityScorer.Settings(
-                Double.parseDouble(p[0]),
+                Integer.parseInt(p[0]),
                 Integer.parseInt(p[1]),
                 Integer.parseInt(p[2]),
                 Integer.parseInt(p[3]),

@@ -97,10 +97,27 @@ class TailProbabilityScorerTest {
         for (int i = 0; i < xs.length; i++) {
             scorer.score(i * FIVE_MINUTES, xs[i]);
         }
-        // Six t-digests (two epochs x three quantities) plus the 48-bin profile.
-        assertThat(scorer.stateBytes()).isLessThan(24 * 1024);
-        // Measured 4,935 bytes after 20,000 points (t-digest's compact form).
-        assertThat(scorer.toBytes().length).isLessThan(6 * 1024);
+        // Three full windows of 1,500 floats (18,000 bytes), the 48-bin profile (768 bytes), the
+        // 9 recent changes and the settings: 18,976 bytes, what stateBytes() accounts for.
+        assertThat(scorer.toBytes().length).isEqualTo(scorer.stateBytes());
+        assertThat(scorer.stateBytes()).isBetween(18_000, 19 * 1024);
+    }
+
+    @Test
+    void takingSnapshotsDoesNotChangeWhatTheLiveScorerSays() {
+        double[] xs = noise(6_000, 9);
+        xs[3_000] = 120;
+        TailProbabilityScorer snapshotted =
+                new TailProbabilityScorer(TailProbabilityScorer.Settings.defaults());
+        TailProbabilityScorer untouched =
+                new TailProbabilityScorer(TailProbabilityScorer.Settings.defaults());
+        for (int i = 0; i < xs.length; i++) {
+            if (i % 97 == 0) {
+                snapshotted.toBytes();
+            }
+            assertThat(snapshotted.score(i * FIVE_MINUTES, xs[i]))
+                    .isEqualTo(untouched.score(i * FIVE_MINUTES, xs[i]));
+        }
     }
 
     @Test
@@ -126,12 +143,12 @@ class TailProbabilityScorerTest {
         assertThatThrownBy(
                         () ->
                                 new TailProbabilityScorer.Settings(
-                                        100, 1000, 9, 300, 100, 2.0, 48, 0.05, 3.0))
+                                        1500, 1, 9, 300, 100, 2.0, 48, 0.05, 3.0))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(
                         () ->
                                 new TailProbabilityScorer.Settings(
-                                        100, 1000, 9, 5, 100, 1e-3, 48, 0.05, 3.0))
+                                        1500, 1, 9, 5, 100, 1e-3, 48, 0.05, 3.0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,0 +1,231 @@
+package io.hormesis.stats.watch;
+
+import io.hormesis.stats.anomaly.TailProbabilityScorer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything WATCH does for one key (a model version on a deployment) per inference event, in plain
+ * Java: each watched metric (end-to-end latency, time to first token) gets a calibrated anomaly
+ * score from its own {@link TailProbabilityScorer}, and a firing opens an <i>episode</i>: the first
+ * firing of an episode is reported as an {@link Alarm} with its evidence, later firings within
+ * {@code episodeGap} observations of the previous one only extend it, so a sustained regression is
+ * one alarm, not one per refractory period.
+ *
+ * <p>The Flink operator in {@code jobs/} holds one instance per key in keyed state; the state is
+ * written with {@link #writeTo} (no Kryo), and a restored instance continues exactly.
+ */
+public final class KeyWatch {
+    /** The metrics, in the order {@link #observe} takes them. */
+    public static final List<String> METRICS = List.of("latency_ms", "ttft_ms");
+
+    private static final int FORMAT = 1;
+
+    /** Settings shared by every key. */
+    public record Settings(TailProbabilityScorer.Settings scorer, int episodeGap, int recent) {
+        public Settings {
+            if (scorer == null) {
+                throw new IllegalArgumentException("scorer settings are required");
+            }
+            if (episodeGap < 1 || recent < 1) {
+                throw new IllegalArgumentException(
+                        "episodeGap and recent must be >= 1, got " + episodeGap + ", " + recent);
+            }
+        }
+
+        /**
+         * The NAB-measured scorer with a firing threshold of {@code fireP} (WATCH sees thousands of
+         * observations per key an hour, so it needs a far stricter threshold than one series of
+         * 5-minute points), episodes ending after twice the refractory period without a firing, and
+         * the last {@code scorer.window()} request ids kept as evidence.
+         */
+        public static Settings withFireP(double fireP) {
+            TailProbabilityScorer.Settings d = TailProbabilityScorer.Settings.defaults();
+            TailProbabilityScorer.Settings s =
+                    new TailProbabilityScorer.Settings(
+                            d.referenceSize(),
+                            d.referenceStride(),
+                            d.window(),
+                            d.learn(),
+                            d.refractory(),
+                            fireP,
+                            d.profileBins(),
+                            d.profileAlpha(),
+                            d.pointMultiplicity());
+            return new Settings(s, 2 * s.refractory(), s.window());
+        }
+    }
+
+    /**
+     * The first firing of an episode on one metric: the observation, its score, why it fired, and
+     * the window of recent observations (their first event time, their count and their source ids,
+     * newest last) that the evidence covers.
+     */
+    public record Alarm(
+            String metric,
+            long eventTimeMillis,
+            double value,
+            double score,
+            TailProbabilityScorer.Finding finding,
+            long windowStartMillis,
+            int windowCount,
+            List<String> sourceIds) {}
+
+    private final Settings settings;
+    private final TailProbabilityScorer[] scorers;
+    private final long[] observed;
+    private final long[] lastFiring;
+    private final long[] recentTimes;
+    private final String[] recentIds;
+    private int recentHead;
+    private int recentSize;
+
+    public KeyWatch(Settings settings) {
+        this.settings = settings;
+        this.scorers = new TailProbabilityScorer[METRICS.size()];
+        for (int i = 0; i < scorers.length; i++) {
+            scorers[i] = new TailProbabilityScorer(settings.scorer());
+        }
+        this.observed = new long[METRICS.size()];
+        this.lastFiring = new long[METRICS.size()];
+        java.util.Arrays.fill(lastFiring, Long.MIN_VALUE / 2);
+        this.recentTimes = new long[settings.recent()];
+        this.recentIds = new String[settings.recent()];
+    }
+
+    /**
+     * Scores one successful inference event. A NaN metric (say, no time to first token) is skipped.
+     * Returns the alarms this event raised, usually none.
+     */
+    public List<Alarm> observe(long eventTimeMillis, double latencyMs, double ttftMs, String id) {
+        recentTimes[recentHead] = eventTimeMillis;
+        recentIds[recentHead] = id;
+        recentHead = (recentHead + 1) % recentTimes.length;
+        recentSize = Math.min(recentSize + 1, recentTimes.length);
+        List<Alarm> alarms = null;
+        for (int m = 0; m < scorers.length; m++) {
+            double value = m == 0 ? latencyMs : ttftMs;
+            if (Double.isNaN(value)) {
+                continue;
+            }
+            Alarm alarm = score(m, eventTimeMillis, value);
+            if (alarm != null) {
+                if (alarms == null) {
+                    alarms = new ArrayList<>(2);
+                }
+                alarms.add(alarm);
+            }
+        }
+        return alarms == null ? List.of() : alarms;
+    }
+
+    private Alarm score(int m, long eventTimeMillis, double value) {
+        TailProbabilityScorer scorer = scorers[m];
+        double score = scorer.score(eventTimeMillis, value);
+        long n = ++observed[m];
+        if (score < scorer.firingScore()) {
+            return null;
+        }
+        boolean newEpisode = n - lastFiring[m] > settings.episodeGap();
+        lastFiring[m] = n;
+        if (!newEpisode) {
+            return null;
+        }
+        int count = recentSize;
+        int oldest = (recentHead - count + recentTimes.length) % recentTimes.length;
+        List<String> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = recentIds[(oldest + i) % recentIds.length];
+            ids.add(id == null ? "" : id);
+        }
+        return new Alarm(
+                METRICS.get(m),
+                eventTimeMillis,
+                value,
+                score,
+                scorer.lastFinding(),
+                recentTimes[oldest],
+                count,
+                List.copyOf(ids));
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Writes the whole state, settings included. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(FORMAT);
+        out.writeInt(settings.episodeGap());
+        out.writeInt(settings.recent());
+        for (int m = 0; m < scorers.length; m++) {
+            scorers[m].writeTo(out);
+            out.writeLong(observed[m]);
+            out.writeLong(lastFiring[m]);
+        }
+        out.writeInt(recentHead);
+        out.writeInt(recentSize);
+        for (int i = 0; i < recentTimes.length; i++) {
+            out.writeLong(recentTimes[i]);
+            out.writeBoolean(recentIds[i] != null);
+            if (recentIds[i] != null) {
+                out.writeUTF(recentIds[i]);
+            }
+        }
+    }
+
+    public static KeyWatch readFrom(DataInput in) throws IOException {
+        int format = in.readInt();
+        if (format != FORMAT) {
+            throw new IOException("unknown KeyWatch state format " + format);
+        }
+        int episodeGap = in.readInt();
+        int recent = in.readInt();
+        TailProbabilityScorer[] scorers = new TailProbabilityScorer[METRICS.size()];
+        long[] observed = new long[scorers.length];
+        long[] lastFiring = new long[scorers.length];
+        for (int m = 0; m < scorers.length; m++) {
+            scorers[m] = TailProbabilityScorer.readFrom(in);
+            observed[m] = in.readLong();
+            lastFiring[m] = in.readLong();
+        }
+        KeyWatch watch = new KeyWatch(new Settings(scorers[0].settings(), episodeGap, recent));
+        System.arraycopy(scorers, 0, watch.scorers, 0, scorers.length);
+        System.arraycopy(observed, 0, watch.observed, 0, scorers.length);
+        System.arraycopy(lastFiring, 0, watch.lastFiring, 0, scorers.length);
+        watch.recentHead = in.readInt();
+        watch.recentSize = in.readInt();
+        for (int i = 0; i < recent; i++) {
+            watch.recentTimes[i] = in.readLong();
+            watch.recentIds[i] = in.readBoolean() ? in.readUTF() : null;
+        }
+        return watch;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(8192);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static KeyWatch fromBytes(byte[] bytes) {
+        try {
+            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
