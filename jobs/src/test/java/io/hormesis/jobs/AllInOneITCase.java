@@ -109,14 +109,18 @@ class AllInOneITCase {
             job.cancel().get();
         }
 
-        // One signal: chat-llm latency, raised by the third slow request after the regression.
+        // One signal: chat-llm latency, at the first slow request whose latency the tail test finds
+        // improbable (p <= 1e-6); the rest of the regression is the same episode.
         List<Signal> signals = timeline.signals();
         assertThat(signals).hasSize(1);
         Signal signal = signals.get(0);
         Instant regression = START.plus(scenario.regressionAt());
         assertThat(signal.getDeployment()).isEqualTo("chat-llm");
         assertThat(signal.getSignalName()).isEqualTo("latency_ms");
-        assertThat(signal.getEvidence().getWindowStart()).isAfterOrEqualTo(regression);
+        // Within a second of the regression; the evidence window is the last 9 requests up to it.
+        assertThat(signal.getEventTime()).isBetween(regression, regression.plusSeconds(1));
+        assertThat(signal.getEvidence().getWindowEnd()).isEqualTo(signal.getEventTime());
+        assertThat(signal.getEvidence().getWindowCount()).isEqualTo(9);
         // The Flink pipeline raises it at the very request the plain-Java detector does.
         List<OfflineWatch.Alarm> expected =
                 OfflineWatch.alarms(new FleetSimulator(scenario).records());
@@ -127,7 +131,7 @@ class AllInOneITCase {
         List<Command> commands = timeline.commands();
         assertThat(commands).hasSize(1);
         Command command = commands.get(0);
-        double ratio = signal.getValue() / signal.getEvidence().getBaseline().get("mean");
+        double ratio = signal.getValue() / signal.getEvidence().getBaseline().get("level");
         assertThat(command.getKind()).isEqualTo(CommandKind.SCALE);
         assertThat(command.getDeployment()).isEqualTo("chat-llm");
         assertThat(command.getScale().getFromReplicas()).isEqualTo(2);
@@ -163,7 +167,9 @@ class AllInOneITCase {
         assertThat(why).hasSize(1);
         assertThat(why.get(0).getField(2)).isEqualTo("chat-llm");
         assertThat(why.get(0).getField(5)).isEqualTo("latency_ms");
-        assertThat(why.get(0).getField(9)).isEqualTo(3L);
+        assertThat((String) why.get(0).getField(8)).endsWith("_tail_p");
+        assertThat((Double) why.get(0).getField(9)).isLessThanOrEqualTo(1e-6);
+        assertThat(why.get(0).getField(10)).isEqualTo(9L);
 
         // The timeline printed what it saw, and Prometheus exports the Hormesis counters.
         assertThat(printed.toString(StandardCharsets.UTF_8))

@@ -9,8 +9,6 @@ import io.hormesis.jobs.detect.ScoredPoint;
 import io.hormesis.jobs.detect.SeriesPoint;
 import io.hormesis.jobs.kafka.RawRecord;
 import io.hormesis.jobs.watch.Observation;
-import io.hormesis.stats.EwmaBaseline;
-import io.hormesis.stats.EwmaZScoreDetector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,8 +22,6 @@ class PojoTypesTest {
             classes = {
                 RawRecord.class,
                 Observation.class,
-                EwmaBaseline.class,
-                EwmaZScoreDetector.class,
                 DeploymentControlState.class,
                 SeriesPoint.class,
                 ScoredPoint.class

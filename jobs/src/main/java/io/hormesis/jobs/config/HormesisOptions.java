@@ -59,35 +59,14 @@ public final class HormesisOptions {
                     .defaultValue("hormesis")
                     .withDescription("Name of the Iceberg catalog in SQL.");
 
-    public static final ConfigOption<Double> WATCH_EWMA_ALPHA =
-            ConfigOptions.key("watch.ewma-alpha")
+    public static final ConfigOption<Double> WATCH_FIRE_P =
+            ConfigOptions.key("watch.fire-p")
                     .doubleType()
-                    .defaultValue(0.05)
-                    .withDescription("Weight of a new observation in the EWMA baseline.");
-
-    public static final ConfigOption<Double> WATCH_Z_THRESHOLD =
-            ConfigOptions.key("watch.z-threshold")
-                    .doubleType()
-                    .defaultValue(4.0)
-                    .withDescription("Spreads above the baseline that count as an exceedance.");
-
-    public static final ConfigOption<Integer> WATCH_CONSECUTIVE =
-            ConfigOptions.key("watch.consecutive")
-                    .intType()
-                    .defaultValue(3)
-                    .withDescription("Exceedances in a row that raise a signal.");
-
-    public static final ConfigOption<Integer> WATCH_WARMUP =
-            ConfigOptions.key("watch.warmup")
-                    .intType()
-                    .defaultValue(30)
-                    .withDescription("Observations per key before any signal.");
-
-    public static final ConfigOption<Double> WATCH_SPREAD_FLOOR =
-            ConfigOptions.key("watch.relative-spread-floor")
-                    .doubleType()
-                    .defaultValue(0.05)
-                    .withDescription("Lower bound of the spread, as a fraction of the mean.");
+                    .defaultValue(1e-6)
+                    .withDescription(
+                            "Tail probability at or below which an observation fires (anomaly"
+                                    + " score >= 1 - fire-p); the first firing of an episode is a"
+                                    + " signal.");
 
     public static final ConfigOption<Duration> WATCH_MAX_FUTURE_SKEW =
             ConfigOptions.key("watch.max-future-skew")
@@ -199,11 +178,7 @@ public final class HormesisOptions {
 
     /** Fails fast with a message that names the setting. */
     public static void validate(Configuration c) {
-        requireRange(c, WATCH_EWMA_ALPHA, 0.0, 1.0, false);
-        requirePositive(c, WATCH_Z_THRESHOLD);
-        requireAtLeast(c, WATCH_CONSECUTIVE, 1);
-        requireAtLeast(c, WATCH_WARMUP, 2);
-        requireRange(c, WATCH_SPREAD_FLOOR, 0.0, 1.0, true);
+        requireRange(c, WATCH_FIRE_P, 0.0, 1.0, false);
         requireAtLeast(c, CONTROL_INITIAL_REPLICAS, 1);
         if (c.get(CONTROL_MAX_REPLICAS) < c.get(CONTROL_INITIAL_REPLICAS)) {
             throw new IllegalArgumentException(

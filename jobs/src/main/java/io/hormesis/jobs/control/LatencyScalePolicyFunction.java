@@ -82,8 +82,8 @@ public class LatencyScalePolicyFunction extends KeyedProcessFunction<String, Sig
                 || !ObservationExtractor.LATENCY.equals(signal.getSignalName())) {
             return;
         }
-        Double mean = signal.getEvidence().getBaseline().get("mean");
-        if (mean == null || !(mean > 0) || !(signal.getValue() > mean)) {
+        Double level = signal.getEvidence().getBaseline().get("level");
+        if (level == null || !(level > 0) || !(signal.getValue() > level)) {
             return;
         }
         DeploymentControlState current = state.value();
@@ -100,7 +100,7 @@ public class LatencyScalePolicyFunction extends KeyedProcessFunction<String, Sig
             suppressed.inc();
             return;
         }
-        double ratio = signal.getValue() / mean;
+        double ratio = signal.getValue() / level;
         int target =
                 (int) Math.min(settings.maxReplicas(), Math.max(from + 1, Math.ceil(from * ratio)));
         Command command = signer.sign(scale(signal, from, target, ratio));
@@ -127,7 +127,7 @@ public class LatencyScalePolicyFunction extends KeyedProcessFunction<String, Sig
                         signal.getDeployment(),
                         ratio,
                         signal.getValue(),
-                        signal.getEvidence().getBaseline().get("mean"),
+                        signal.getEvidence().getBaseline().get("level"),
                         from,
                         target);
         return Command.newBuilder()

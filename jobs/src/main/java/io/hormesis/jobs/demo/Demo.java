@@ -37,8 +37,8 @@ public final class Demo {
     public static final String WHY_QUERY =
             "SELECT c.issued_at, c.kind, c.deployment, c.from_replicas, c.target_replicas,"
                     + " s.signal_name, ROUND(s.`value`, 1) AS observed,"
-                    + " ROUND(s.baseline['mean'], 1) AS baseline_mean,"
-                    + " ROUND(s.statistic_value, 1) AS z, s.window_count"
+                    + " ROUND(s.baseline['level'], 1) AS baseline_level,"
+                    + " s.statistic, s.statistic_value AS p, s.window_count"
                     + " FROM commands c JOIN signals s ON s.signal_id = c.signal_ids[1]"
                     + " ORDER BY c.issued_at";
 

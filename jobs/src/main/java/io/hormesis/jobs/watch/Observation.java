@@ -1,16 +1,17 @@
 package io.hormesis.jobs.watch;
 
 /**
- * One value of one signal of one model version on one deployment: the unit the baselines learn
- * from. A Flink POJO.
+ * What WATCH learns from one successful inference: the model version on a deployment it belongs to,
+ * its event time, its end-to-end latency and time to first token (NaN when not reported), and the
+ * request id. One record per event, so the keyed exchange carries each event once. A Flink POJO.
  */
 public class Observation {
     private String deployment;
     private String modelName;
     private String modelVersion;
-    private String signalName;
     private long eventTimeMillis;
-    private double value;
+    private double latencyMs;
+    private double ttftMs;
     private String sourceId;
 
     public Observation() {}
@@ -19,22 +20,22 @@ public class Observation {
             String deployment,
             String modelName,
             String modelVersion,
-            String signalName,
             long eventTimeMillis,
-            double value,
+            double latencyMs,
+            double ttftMs,
             String sourceId) {
         this.deployment = deployment;
         this.modelName = modelName;
         this.modelVersion = modelVersion;
-        this.signalName = signalName;
         this.eventTimeMillis = eventTimeMillis;
-        this.value = value;
+        this.latencyMs = latencyMs;
+        this.ttftMs = ttftMs;
         this.sourceId = sourceId;
     }
 
-    /** The key the baselines are kept under. */
+    /** The key WATCH keeps its state under: one model version on one deployment. */
     public String key() {
-        return deployment + '|' + modelName + '|' + modelVersion + '|' + signalName;
+        return deployment + '|' + modelName + '|' + modelVersion;
     }
 
     public String getDeployment() {
@@ -61,14 +62,6 @@ public class Observation {
         this.modelVersion = modelVersion;
     }
 
-    public String getSignalName() {
-        return signalName;
-    }
-
-    public void setSignalName(String signalName) {
-        this.signalName = signalName;
-    }
-
     public long getEventTimeMillis() {
         return eventTimeMillis;
     }
@@ -77,12 +70,20 @@ public class Observation {
         this.eventTimeMillis = eventTimeMillis;
     }
 
-    public double getValue() {
-        return value;
+    public double getLatencyMs() {
+        return latencyMs;
     }
 
-    public void setValue(double value) {
-        this.value = value;
+    public void setLatencyMs(double latencyMs) {
+        this.latencyMs = latencyMs;
+    }
+
+    public double getTtftMs() {
+        return ttftMs;
+    }
+
+    public void setTtftMs(double ttftMs) {
+        this.ttftMs = ttftMs;
     }
 
     public String getSourceId() {
@@ -95,6 +96,6 @@ public class Observation {
 
     @Override
     public String toString() {
-        return key() + "@" + eventTimeMillis + "=" + value;
+        return key() + "@" + eventTimeMillis + " latency=" + latencyMs + " ttft=" + ttftMs;
     }
 }

@@ -7,8 +7,8 @@ import io.hormesis.schema.InferenceEvent;
 import io.hormesis.schema.InferenceStatus;
 
 /**
- * Turns an InferenceEvent into the observations WATCH baselines: end-to-end latency and time to
- * first token of successful requests (a failed request's latency says nothing about speed).
+ * Turns an InferenceEvent into what WATCH baselines: end-to-end latency and time to first token of
+ * successful requests (a failed request's latency says nothing about speed).
  */
 public final class ObservationExtractor implements FlatMapFunction<InferenceEvent, Observation> {
     private static final long serialVersionUID = 1L;
@@ -21,21 +21,14 @@ public final class ObservationExtractor implements FlatMapFunction<InferenceEven
         if (e.getStatus() != InferenceStatus.OK) {
             return;
         }
-        long time = e.getEventTime().toEpochMilli();
-        out.collect(observation(e, LATENCY, time, e.getLatencyMs()));
-        if (e.getTtftMs() != null) {
-            out.collect(observation(e, TTFT, time, e.getTtftMs()));
-        }
-    }
-
-    private static Observation observation(InferenceEvent e, String name, long time, double v) {
-        return new Observation(
-                e.getDeployment(),
-                e.getModelName(),
-                e.getModelVersion(),
-                name,
-                time,
-                v,
-                e.getRequestId());
+        out.collect(
+                new Observation(
+                        e.getDeployment(),
+                        e.getModelName(),
+                        e.getModelVersion(),
+                        e.getEventTime().toEpochMilli(),
+                        e.getLatencyMs(),
+                        e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
+                        e.getRequestId()));
     }
 }

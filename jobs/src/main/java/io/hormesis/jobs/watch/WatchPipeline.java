@@ -38,21 +38,13 @@ public final class WatchPipeline {
                         .name("WATCH: observations")
                         .keyBy(Observation::key)
                         .process(
-                                new BaselineDetectorFunction(settings(config)),
+                                new WatchFunction(
+                                        config.get(HormesisOptions.WATCH_FIRE_P),
+                                        config.get(HormesisOptions.STATE_TTL)),
                                 new AvroTypeInfo<>(Signal.class))
-                        .uid("watch-baseline-detector")
-                        .name("WATCH: baseline and anomaly detector");
+                        .uid("watch-anomaly-scores")
+                        .name("WATCH: calibrated anomaly scores");
 
         return new Outputs(signals, decoded.getSideOutput(DecodeFunction.DEAD_LETTERS));
-    }
-
-    static BaselineDetectorFunction.Settings settings(Configuration c) {
-        return new BaselineDetectorFunction.Settings(
-                c.get(HormesisOptions.WATCH_EWMA_ALPHA),
-                c.get(HormesisOptions.WATCH_Z_THRESHOLD),
-                c.get(HormesisOptions.WATCH_CONSECUTIVE),
-                c.get(HormesisOptions.WATCH_WARMUP),
-                c.get(HormesisOptions.WATCH_SPREAD_FLOOR),
-                c.get(HormesisOptions.STATE_TTL));
     }
 }

@@ -56,20 +56,14 @@ class HormesisCliTest {
     void aMisspelledSettingFailsAndListsTheKnownOnes() throws Exception {
         assertThat(run("watch", "--bootstrap-servers", "127.0.0.1:1", "--set", "watch.z=3"))
                 .isEqualTo(2);
-        assertThat(err()).contains("unknown setting 'watch.z'", "watch.z-threshold");
+        assertThat(err()).contains("unknown setting 'watch.z'", "watch.fire-p");
     }
 
     @Test
     void anOutOfRangeSettingFailsFast() throws Exception {
-        assertThat(
-                        run(
-                                "watch",
-                                "--bootstrap-servers",
-                                "127.0.0.1:1",
-                                "--set",
-                                "watch.ewma-alpha=1.5"))
+        assertThat(run("watch", "--bootstrap-servers", "127.0.0.1:1", "--set", "watch.fire-p=1.5"))
                 .isEqualTo(2);
-        assertThat(err()).contains("watch.ewma-alpha must be in (0.0, 1.0], got 1.5");
+        assertThat(err()).contains("watch.fire-p must be in (0.0, 1.0], got 1.5");
     }
 
     @Test
@@ -94,6 +88,6 @@ class HormesisCliTest {
     @Test
     void optionsListsDefaults() throws Exception {
         assertThat(run("options")).isZero();
-        assertThat(out()).contains("watch.z-threshold", "4.0", "control.cooldown");
+        assertThat(out()).contains("watch.fire-p", "1.0E-6", "control.cooldown");
     }
 }

@@ -61,7 +61,7 @@ class LatencyScalePolicyFunctionTest {
                                 .setStatistic("zscore")
                                 .setStatisticValue(9)
                                 .setThreshold(4)
-                                .setBaseline(Map.of("mean", mean))
+                                .setBaseline(Map.of("level", mean))
                                 .setWindowStart(at)
                                 .setWindowEnd(at)
                                 .setWindowCount(3)

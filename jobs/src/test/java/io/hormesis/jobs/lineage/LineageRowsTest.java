@@ -40,7 +40,7 @@ class LineageRowsTest {
                                         "zscore",
                                         9.0,
                                         4.0,
-                                        Map.of("mean", 600.0),
+                                        Map.of("level", 600.0),
                                         t,
                                         t,
                                         3L,

@@ -1,12 +1,11 @@
 package io.hormesis.jobs.testutils;
 
 import io.hormesis.jobs.sim.FleetSimulator;
-import io.hormesis.jobs.watch.ObservationExtractor;
 import io.hormesis.schema.AvroCodec;
 import io.hormesis.schema.DecodeException;
 import io.hormesis.schema.InferenceEvent;
 import io.hormesis.schema.InferenceStatus;
-import io.hormesis.stats.EwmaZScoreDetector;
+import io.hormesis.stats.watch.KeyWatch;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +15,8 @@ import java.util.Map;
 
 /**
  * The WATCH logic in plain Java, no Flink: an oracle for what the pipeline must emit from the same
- * records with the default settings (alpha 0.05, z 4, 3 in a row, warm-up 30, floor 5 %).
+ * records with the default settings (a firing at tail probability 1e-6 or less, one signal per
+ * episode).
  */
 public final class OfflineWatch {
     private OfflineWatch() {}
@@ -26,7 +26,7 @@ public final class OfflineWatch {
 
     public static List<Alarm> alarms(List<FleetSimulator.SimRecord> records) {
         AvroCodec<InferenceEvent> codec = AvroCodec.of(InferenceEvent.class);
-        Map<String, EwmaZScoreDetector> detectors = new HashMap<>();
+        Map<String, KeyWatch> watches = new HashMap<>();
         List<Alarm> alarms = new ArrayList<>();
         for (FleetSimulator.SimRecord r : records) {
             if (!r.kind().equals(FleetSimulator.VALID)) {
@@ -41,24 +41,23 @@ public final class OfflineWatch {
             if (e.getStatus() != InferenceStatus.OK) {
                 continue;
             }
-            observe(detectors, alarms, e, ObservationExtractor.LATENCY, e.getLatencyMs());
-            observe(detectors, alarms, e, ObservationExtractor.TTFT, e.getTtftMs());
+            KeyWatch watch =
+                    watches.computeIfAbsent(
+                            e.getDeployment() + "|" + e.getModelName() + "|" + e.getModelVersion(),
+                            key -> new KeyWatch(KeyWatch.Settings.withFireP(1e-6)));
+            for (KeyWatch.Alarm a :
+                    watch.observe(
+                            e.getEventTime().toEpochMilli(),
+                            e.getLatencyMs(),
+                            e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
+                            e.getRequestId())) {
+                alarms.add(
+                        new Alarm(
+                                e.getDeployment(),
+                                a.metric(),
+                                Instant.ofEpochMilli(a.eventTimeMillis())));
+            }
         }
         return alarms;
-    }
-
-    private static void observe(
-            Map<String, EwmaZScoreDetector> detectors,
-            List<Alarm> alarms,
-            InferenceEvent e,
-            String signal,
-            double value) {
-        EwmaZScoreDetector detector =
-                detectors.computeIfAbsent(
-                        e.getDeployment() + "|" + e.getModelVersion() + "|" + signal,
-                        k -> new EwmaZScoreDetector(0.05, 4.0, 3, 30, 0.05));
-        if (detector.observe(e.getEventTime().toEpochMilli(), value, e.getRequestId()) != null) {
-            alarms.add(new Alarm(e.getDeployment(), signal, e.getEventTime()));
-        }
     }
 }

@@ -39,7 +39,8 @@ public final class TailProbabilityScorer implements AnomalyScorer {
             double fireP,
             int profileBins,
             double profileAlpha,
-            double pointMultiplicity) {
+            double pointMultiplicity)
+            implements java.io.Serializable {
         public Settings {
             if (referenceSize < 20 || referenceStride < 1 || window < 3 || learn < window) {
                 throw new IllegalArgumentException(

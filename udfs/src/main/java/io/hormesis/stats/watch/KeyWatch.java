@@ -31,7 +31,8 @@ public final class KeyWatch {
     private static final int FORMAT = 1;
 
     /** Settings shared by every key. */
-    public record Settings(TailProbabilityScorer.Settings scorer, int episodeGap, int recent) {
+    public record Settings(TailProbabilityScorer.Settings scorer, int episodeGap, int recent)
+            implements java.io.Serializable {
         public Settings {
             if (scorer == null) {
                 throw new IllegalArgumentException("scorer settings are required");
