@@ -132,11 +132,13 @@ final class WindowReference {
     private double midRank(double x) {
         float v = (float) x;
         int below = firstAtLeast(v);
+        // A few ties are stepped over; a long run of them (a flat series) is binary-searched.
         int notAbove = below;
-        while (notAbove < size && sorted[notAbove] == v) {
+        int limit = Math.min(size, below + 8);
+        while (notAbove < limit && sorted[notAbove] == v) {
             notAbove++;
         }
-        if (notAbove - below > 8) {
+        if (notAbove == limit && limit < size && sorted[limit] == v) {
             notAbove = firstAbove(v);
         }
         return (below + 0.5 * (notAbove - below)) / size;
