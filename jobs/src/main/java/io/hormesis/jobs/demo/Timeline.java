@@ -99,7 +99,7 @@ public final class Timeline implements AutoCloseable {
             signals.add(s);
             out.printf(
                     Locale.ROOT,
-                    "%s  SIGNAL       %-9s %s %s %s %s=%.1f  baseline %.1f  z=%.1f  score=%.4f%n",
+                    "%s  SIGNAL       %-9s %s %s %s %s=%.1f  baseline %.1f  %s=%.2g  score=%.6f%n",
                     TIME.format(s.getEventTime()),
                     s.getKind(),
                     s.getDeployment(),
@@ -107,7 +107,8 @@ public final class Timeline implements AutoCloseable {
                     s.getModelVersion(),
                     s.getSignalName(),
                     s.getValue(),
-                    s.getEvidence().getBaseline().getOrDefault("mean", Double.NaN),
+                    s.getEvidence().getBaseline().getOrDefault("level", Double.NaN),
+                    s.getEvidence().getStatistic(),
                     s.getEvidence().getStatisticValue(),
                     s.getScore());
         } else if (r.topic().equals(commandsTopic)) {
