@@ -43,8 +43,13 @@ public final class Adwin implements ChangeDetector {
     /** Sub-window length offset of the bound (MOA's {@code mintMinWinLength}). */
     static final int MIN_SUB_WINDOW = 5;
 
-    /** Slots per row: a row briefly holds one bucket more than {@link #MAX_BUCKETS}. */
-    private static final int SLOTS = MAX_BUCKETS + 1;
+    /**
+     * Slots per row, a ring: a row briefly holds one bucket more than {@link #MAX_BUCKETS}, and a
+     * power of two makes the ring index a mask.
+     */
+    private static final int SLOTS = 8;
+
+    private static final int RING = SLOTS - 1;
 
     private static final int VERSION = 1;
 
@@ -60,6 +65,10 @@ public final class Adwin implements ChangeDetector {
     private final int clock;
 
     private long time;
+
+    /** Observations until the next check: {@code time % clock == 0} without a division. */
+    private int untilCheck;
+
     private long detections;
     private int width;
     private double total;
@@ -70,9 +79,12 @@ public final class Adwin implements ChangeDetector {
 
     private int[] rowSize;
 
+    /** Ring position of each row's oldest bucket. */
+    private int[] rowHead;
+
     /**
-     * Bucket sums and variance sums, row {@code i} at {@code [i * SLOTS, i * SLOTS + rowSize[i])},
-     * oldest first.
+     * Bucket sums and variance sums: bucket {@code k} (0 the oldest) of row {@code i} at {@code i *
+     * SLOTS + ((rowHead[i] + k) & RING)}.
      */
     private double[] totals;
 
@@ -100,11 +112,13 @@ public final class Adwin implements ChangeDetector {
         }
         this.delta = delta;
         this.clock = clock;
+        this.untilCheck = clock;
         allocate(8);
     }
 
     private void allocate(int rowCapacity) {
         rowSize = new int[rowCapacity];
+        rowHead = new int[rowCapacity];
         totals = new double[rowCapacity * SLOTS];
         variances = new double[rowCapacity * SLOTS];
         rows = 1;
@@ -116,9 +130,12 @@ public final class Adwin implements ChangeDetector {
         time++;
         insert(x);
         boolean change = false;
-        if (time % clock == 0 && width > MIN_CHECKED_WINDOW) {
-            while (cutOldest()) {
-                change = true;
+        if (--untilCheck == 0) {
+            untilCheck = clock;
+            if (width > MIN_CHECKED_WINDOW) {
+                while (cutOldest()) {
+                    change = true;
+                }
             }
         }
         if (change) {
@@ -129,7 +146,7 @@ public final class Adwin implements ChangeDetector {
 
     private void insert(double x) {
         width++;
-        int slot = rowSize[0]++;
+        int slot = (rowHead[0] + rowSize[0]++) & RING;
         totals[slot] = x;
         variances[slot] = 0;
         if (width > 1) {
@@ -143,22 +160,30 @@ public final class Adwin implements ChangeDetector {
     /** Merges the two oldest buckets of every full row into one bucket of the next row. */
     private void compress() {
         int row = 0;
-        while (rowSize[row] == SLOTS) {
+        while (rowSize[row] == MAX_BUCKETS + 1) {
             if (row + 1 == rows) {
                 if (rows == rowSize.length) {
                     grow();
                 }
-                rowSize[rows++] = 0;
+                rowSize[rows] = 0;
+                rowHead[rows] = 0;
+                rows++;
             }
             int base = row * SLOTS;
+            int first = base + rowHead[row];
+            int second = base + ((rowHead[row] + 1) & RING);
+            // Bucket sizes are powers of two, so dividing by them is multiplying by their exact
+            // inverse: bit for bit the same as MOA's divisions, and faster.
             double n = 1 << row;
-            double u1 = totals[base] / n;
-            double u2 = totals[base + 1] / n;
-            double merged = n * n * (u1 - u2) * (u1 - u2) / (n + n);
-            int next = (row + 1) * SLOTS + rowSize[row + 1]++;
-            totals[next] = totals[base] + totals[base + 1];
-            variances[next] = variances[base] + variances[base + 1] + merged;
-            dropOldest(row, 2);
+            double inverse = 1.0 / n;
+            double u1 = totals[first] * inverse;
+            double u2 = totals[second] * inverse;
+            double merged = n * n * (u1 - u2) * (u1 - u2) * (0.5 * inverse);
+            int next = (row + 1) * SLOTS + ((rowHead[row + 1] + rowSize[row + 1]++) & RING);
+            totals[next] = totals[first] + totals[second];
+            variances[next] = variances[first] + variances[second] + merged;
+            rowHead[row] = (rowHead[row] + 2) & RING;
+            rowSize[row] -= 2;
             if (rowSize[row + 1] <= MAX_BUCKETS) {
                 break;
             }
@@ -169,16 +194,9 @@ public final class Adwin implements ChangeDetector {
     private void grow() {
         int capacity = rowSize.length * 2;
         rowSize = Arrays.copyOf(rowSize, capacity);
+        rowHead = Arrays.copyOf(rowHead, capacity);
         totals = Arrays.copyOf(totals, capacity * SLOTS);
         variances = Arrays.copyOf(variances, capacity * SLOTS);
-    }
-
-    private void dropOldest(int row, int buckets) {
-        int base = row * SLOTS;
-        int remaining = rowSize[row] - buckets;
-        System.arraycopy(totals, base + buckets, totals, base, remaining);
-        System.arraycopy(variances, base + buckets, variances, base, remaining);
-        rowSize[row] = remaining;
     }
 
     /**
@@ -192,16 +210,25 @@ public final class Adwin implements ChangeDetector {
         // pass.
         double dd = Math.log(2 * Math.log(width) / delta);
         double windowVariance = variance / width;
+        // The bound grows with m = 1/(n0 - 4) + 1/(n1 - 4), smallest at n0 = n1 = width / 2: a
+        // split
+        // whose difference is under the bound there (less a margin far above rounding error) cannot
+        // cut, which spares the exact bound's two divisions and square root at almost every split.
+        double smallestM = 4.0 / (width - 2 * (MIN_SUB_WINDOW - 1));
+        double floor =
+                (Math.sqrt(2 * smallestM * windowVariance * dd) + 2.0 / 3 * dd * smallestM)
+                        * (1 - 1e-9);
         int n0 = 0;
         int n1 = width;
         double u0 = 0;
         double u1 = total;
         for (int row = rows - 1; row >= 0; row--) {
             int size = rowSize[row];
+            int head = rowHead[row];
             int bucketSize = 1 << row;
             int base = row * SLOTS;
             for (int k = 0; k < size; k++) {
-                double bucketTotal = totals[base + k];
+                double bucketTotal = totals[base + ((head + k) & RING)];
                 n0 += bucketSize;
                 n1 -= bucketSize;
                 u0 += bucketTotal;
@@ -209,12 +236,13 @@ public final class Adwin implements ChangeDetector {
                 if (row == 0 && k == size - 1) {
                     return false;
                 }
-                double difference = (u0 / n0) - (u1 / n1);
-                if (n1 > MIN_SUB_WINDOW + 1
-                        && n0 > MIN_SUB_WINDOW + 1
-                        && exceedsBound(n0, n1, difference, windowVariance, dd)) {
-                    dropOldestBucket();
-                    return true;
+                if (n1 > MIN_SUB_WINDOW + 1 && n0 > MIN_SUB_WINDOW + 1) {
+                    double difference = (u0 / n0) - (u1 / n1);
+                    if (!(Math.abs(difference) <= floor)
+                            && exceedsBound(n0, n1, difference, windowVariance, dd)) {
+                        dropOldestBucket();
+                        return true;
+                    }
                 }
             }
         }
@@ -231,14 +259,14 @@ public final class Adwin implements ChangeDetector {
     private void dropOldestBucket() {
         int row = rows - 1;
         int n1 = 1 << row;
-        int base = row * SLOTS;
+        int oldest = row * SLOTS + rowHead[row];
         width -= n1;
-        total -= totals[base];
-        double u1 = totals[base] / n1;
+        total -= totals[oldest];
+        double u1 = totals[oldest] / n1;
         double d = u1 - total / width;
-        variance -= variances[base] + (double) n1 * width * d * d / (n1 + width);
-        dropOldest(row, 1);
-        if (rowSize[row] == 0) {
+        variance -= variances[oldest] + (double) n1 * width * d * d / (n1 + width);
+        rowHead[row] = (rowHead[row] + 1) & RING;
+        if (--rowSize[row] == 0) {
             rows--;
         }
     }
@@ -251,6 +279,7 @@ public final class Adwin implements ChangeDetector {
     @Override
     public void reset() {
         time = 0;
+        untilCheck = clock;
         detections = 0;
         width = 0;
         total = 0;
@@ -327,8 +356,9 @@ public final class Adwin implements ChangeDetector {
             out.writeByte(rowSize[row]);
             int base = row * SLOTS;
             for (int k = 0; k < rowSize[row]; k++) {
-                out.writeDouble(totals[base + k]);
-                out.writeDouble(variances[base + k]);
+                int slot = base + ((rowHead[row] + k) & RING);
+                out.writeDouble(totals[slot]);
+                out.writeDouble(variances[slot]);
             }
         }
     }
@@ -337,6 +367,7 @@ public final class Adwin implements ChangeDetector {
         StateBytes.checkVersion(in, VERSION, "Adwin");
         Adwin adwin = new Adwin(in.readDouble(), in.readInt());
         adwin.time = in.readLong();
+        adwin.untilCheck = adwin.clock - (int) (adwin.time % adwin.clock);
         adwin.detections = in.readLong();
         adwin.width = in.readInt();
         adwin.total = in.readDouble();
