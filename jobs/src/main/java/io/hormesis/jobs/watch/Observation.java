@@ -10,6 +10,7 @@ public class Observation {
     private String modelName;
     private String modelVersion;
     private long eventTimeMillis;
+    private boolean ok;
     private double latencyMs;
     private double ttftMs;
     private String sourceId;
@@ -21,6 +22,7 @@ public class Observation {
             String modelName,
             String modelVersion,
             long eventTimeMillis,
+            boolean ok,
             double latencyMs,
             double ttftMs,
             String sourceId) {
@@ -28,6 +30,7 @@ public class Observation {
         this.modelName = modelName;
         this.modelVersion = modelVersion;
         this.eventTimeMillis = eventTimeMillis;
+        this.ok = ok;
         this.latencyMs = latencyMs;
         this.ttftMs = ttftMs;
         this.sourceId = sourceId;
@@ -70,6 +73,15 @@ public class Observation {
         this.eventTimeMillis = eventTimeMillis;
     }
 
+    /** Whether the request succeeded; a failed one counts only towards the error rate. */
+    public boolean isOk() {
+        return ok;
+    }
+
+    public void setOk(boolean ok) {
+        this.ok = ok;
+    }
+
     public double getLatencyMs() {
         return latencyMs;
     }
@@ -96,6 +108,6 @@ public class Observation {
 
     @Override
     public String toString() {
-        return key() + "@" + eventTimeMillis + " latency=" + latencyMs + " ttft=" + ttftMs;
+        return key() + "@" + eventTimeMillis + (ok ? "" : " FAILED") + " latency=" + latencyMs;
     }
 }

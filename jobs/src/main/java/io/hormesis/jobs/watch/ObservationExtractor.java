@@ -7,8 +7,9 @@ import io.hormesis.schema.InferenceEvent;
 import io.hormesis.schema.InferenceStatus;
 
 /**
- * Turns an InferenceEvent into what WATCH baselines: end-to-end latency and time to first token of
- * successful requests (a failed request's latency says nothing about speed).
+ * Turns an InferenceEvent into what WATCH baselines: whether it failed (for the error rate), and
+ * the end-to-end latency and time to first token of successful requests (a failed request's latency
+ * says nothing about speed).
  */
 public final class ObservationExtractor implements FlatMapFunction<InferenceEvent, Observation> {
     private static final long serialVersionUID = 1L;
@@ -18,17 +19,16 @@ public final class ObservationExtractor implements FlatMapFunction<InferenceEven
 
     @Override
     public void flatMap(InferenceEvent e, Collector<Observation> out) {
-        if (e.getStatus() != InferenceStatus.OK) {
-            return;
-        }
+        boolean ok = e.getStatus() == InferenceStatus.OK;
         out.collect(
                 new Observation(
                         e.getDeployment(),
                         e.getModelName(),
                         e.getModelVersion(),
                         e.getEventTime().toEpochMilli(),
-                        e.getLatencyMs(),
-                        e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
+                        ok,
+                        ok ? e.getLatencyMs() : Double.NaN,
+                        !ok || e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
                         e.getRequestId()));
     }
 }

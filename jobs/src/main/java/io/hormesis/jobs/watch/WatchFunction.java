@@ -12,15 +12,12 @@ import io.hormesis.jobs.common.KeyedStates;
 import io.hormesis.schema.Evidence;
 import io.hormesis.schema.Signal;
 import io.hormesis.schema.SignalKind;
-import io.hormesis.stats.anomaly.TailProbabilityScorer;
 import io.hormesis.stats.watch.KeyWatch;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * WATCH's keyed operator: one {@link KeyWatch} per model version on a deployment, scoring every
@@ -31,9 +28,6 @@ import java.util.Map;
  */
 public class WatchFunction extends KeyedProcessFunction<String, Observation, Signal> {
     private static final long serialVersionUID = 1L;
-
-    /** The detector named in signals and their ids. */
-    public static final String DETECTOR = "tail-probability";
 
     private final KeyWatch.Settings settings;
     private final Duration stateTtl;
@@ -67,7 +61,11 @@ public class WatchFunction extends KeyedProcessFunction<String, Observation, Sig
         }
         List<KeyWatch.Alarm> alarms =
                 watch.observe(
-                        o.getEventTimeMillis(), o.getLatencyMs(), o.getTtftMs(), o.getSourceId());
+                        o.getEventTimeMillis(),
+                        o.isOk(),
+                        o.getLatencyMs(),
+                        o.getTtftMs(),
+                        o.getSourceId());
         watchState.update(watch);
         for (KeyWatch.Alarm alarm : alarms) {
             signals.inc();
@@ -76,37 +74,29 @@ public class WatchFunction extends KeyedProcessFunction<String, Observation, Sig
     }
 
     static Signal signal(Observation o, KeyWatch.Alarm alarm) {
-        TailProbabilityScorer.Finding f = alarm.finding();
+        Double level = alarm.baseline().get("level");
         String reason =
                 String.format(
                         Locale.ROOT,
-                        "%s of %s %s on %s was %.1f against a baseline median %.1f (q05 %.1f, q95"
-                                + " %.1f, of the last %d): %s test p = %.2g <= %.2g",
+                        "%s of %s %s on %s was %.4g against a baseline level %.4g: %s %s = %.2g"
+                                + " (threshold %.2g)",
                         alarm.metric(),
                         o.getModelName(),
                         o.getModelVersion(),
                         o.getDeployment(),
                         alarm.value(),
-                        f.median(),
-                        f.q05(),
-                        f.q95(),
-                        f.referenceSize(),
-                        f.test(),
-                        f.pValue(),
-                        f.threshold());
-        Map<String, Double> baseline = new LinkedHashMap<>();
-        baseline.put("level", f.median());
-        baseline.put("q05", f.q05());
-        baseline.put("q95", f.q95());
-        baseline.put("expected", f.expected());
-        baseline.put("count", (double) f.referenceSize());
+                        level == null ? Double.NaN : level,
+                        alarm.detector(),
+                        alarm.statistic(),
+                        alarm.statisticValue(),
+                        alarm.threshold());
         Evidence evidence =
                 Evidence.newBuilder()
-                        .setDetector(DETECTOR)
-                        .setStatistic(f.test() + "_tail_p")
-                        .setStatisticValue(f.pValue())
-                        .setThreshold(f.threshold())
-                        .setBaseline(baseline)
+                        .setDetector(alarm.detector())
+                        .setStatistic(alarm.statistic())
+                        .setStatisticValue(alarm.statisticValue())
+                        .setThreshold(alarm.threshold())
+                        .setBaseline(alarm.baseline())
                         .setWindowStart(Instant.ofEpochMilli(alarm.windowStartMillis()))
                         .setWindowEnd(Instant.ofEpochMilli(alarm.eventTimeMillis()))
                         .setWindowCount(alarm.windowCount())
@@ -118,7 +108,7 @@ public class WatchFunction extends KeyedProcessFunction<String, Observation, Sig
                                 "sig",
                                 o.key() + '|' + alarm.metric(),
                                 alarm.eventTimeMillis(),
-                                DETECTOR))
+                                alarm.detector()))
                 .setKind(SignalKind.ANOMALY)
                 .setDeployment(o.getDeployment())
                 .setModelName(o.getModelName())

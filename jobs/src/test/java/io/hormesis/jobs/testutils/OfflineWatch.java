@@ -38,9 +38,7 @@ public final class OfflineWatch {
             } catch (DecodeException ex) {
                 throw new IllegalStateException(ex);
             }
-            if (e.getStatus() != InferenceStatus.OK) {
-                continue;
-            }
+            boolean ok = e.getStatus() == InferenceStatus.OK;
             KeyWatch watch =
                     watches.computeIfAbsent(
                             e.getDeployment() + "|" + e.getModelName() + "|" + e.getModelVersion(),
@@ -48,8 +46,9 @@ public final class OfflineWatch {
             for (KeyWatch.Alarm a :
                     watch.observe(
                             e.getEventTime().toEpochMilli(),
-                            e.getLatencyMs(),
-                            e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
+                            ok,
+                            ok ? e.getLatencyMs() : Double.NaN,
+                            !ok || e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
                             e.getRequestId())) {
                 alarms.add(
                         new Alarm(

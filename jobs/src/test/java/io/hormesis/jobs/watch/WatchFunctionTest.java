@@ -46,6 +46,7 @@ class WatchFunctionTest {
                                 "llm",
                                 version,
                                 START + 100L * i,
+                                true,
                                 latency,
                                 ttft,
                                 version + "-" + i));
@@ -73,7 +74,7 @@ class WatchFunctionTest {
         assertThat(s.getSignalName()).isEqualTo("latency_ms");
         assertThat(s.getEventTime().toEpochMilli()).isBetween(START + 200_000, START + 201_000);
         assertThat(s.getScore()).isGreaterThanOrEqualTo(1 - 1e-6);
-        assertThat(s.getEvidence().getDetector()).isEqualTo(WatchFunction.DETECTOR);
+        assertThat(s.getEvidence().getDetector()).isEqualTo(KeyWatch.TAIL_DETECTOR);
         assertThat(s.getEvidence().getStatisticValue()).isLessThanOrEqualTo(1e-6);
         assertThat(s.getEvidence().getThreshold()).isEqualTo(1e-6);
         assertThat(s.getEvidence().getBaseline())
@@ -83,7 +84,7 @@ class WatchFunctionTest {
                 .hasSize(9)
                 .allMatch(id -> id.startsWith("slow-"));
         assertThat(s.getEvidence().getWindowEnd()).isEqualTo(s.getEventTime());
-        assertThat(s.getReason()).contains("latency_ms of llm slow on gpu-a", "p = ");
+        assertThat(s.getReason()).contains("latency_ms of llm slow on gpu-a", "tail-probability");
     }
 
     @Test
@@ -138,7 +139,8 @@ class WatchFunctionTest {
     void stateSerializerRoundTripsWithoutKryo() throws Exception {
         KeyWatch watch = new KeyWatch(KeyWatch.Settings.withFireP(1e-6));
         for (Observation o : traffic(500)) {
-            watch.observe(o.getEventTimeMillis(), o.getLatencyMs(), o.getTtftMs(), o.getSourceId());
+            watch.observe(
+                    o.getEventTimeMillis(), true, o.getLatencyMs(), o.getTtftMs(), o.getSourceId());
         }
         KeyWatch copy = KeyWatchSerializer.INSTANCE.copy(watch);
         assertThat(copy.toBytes()).isEqualTo(watch.toBytes());

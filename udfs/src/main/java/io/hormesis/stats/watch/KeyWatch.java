@@ -1,6 +1,7 @@
 package io.hormesis.stats.watch;
 
 import io.hormesis.stats.anomaly.TailProbabilityScorer;
+import io.hormesis.stats.change.Adwin;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,7 +12,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything WATCH does for one key (a model version on a deployment) per inference event, in plain
@@ -25,13 +28,21 @@ import java.util.List;
  * written with {@link #writeTo} (no Kryo), and a restored instance continues exactly.
  */
 public final class KeyWatch {
-    /** The metrics, in the order {@link #observe} takes them. */
+    /** The metrics, in the order {@link #observe} takes them, then the error rate. */
     public static final List<String> METRICS = List.of("latency_ms", "ttft_ms");
 
-    private static final int FORMAT = 1;
+    public static final String ERROR_RATE = "error_rate";
+
+    /** Detector names, as signals carry them. */
+    public static final String TAIL_DETECTOR = "tail-probability";
+
+    public static final String ERROR_DETECTOR = "adwin";
+
+    private static final int FORMAT = 2;
 
     /** Settings shared by every key. */
-    public record Settings(TailProbabilityScorer.Settings scorer, int episodeGap, int recent)
+    public record Settings(
+            TailProbabilityScorer.Settings scorer, int episodeGap, int recent, double errorDelta)
             implements java.io.Serializable {
         public Settings {
             if (scorer == null) {
@@ -40,6 +51,10 @@ public final class KeyWatch {
             if (episodeGap < 1 || recent < 1) {
                 throw new IllegalArgumentException(
                         "episodeGap and recent must be >= 1, got " + episodeGap + ", " + recent);
+            }
+            if (!(errorDelta > 0 && errorDelta < 1)) {
+                throw new IllegalArgumentException(
+                        "errorDelta must be in (0, 1), got " + errorDelta);
             }
         }
 
@@ -62,21 +77,26 @@ public final class KeyWatch {
                             d.profileBins(),
                             d.profileAlpha(),
                             d.pointMultiplicity());
-            return new Settings(s, 2 * s.refractory(), s.window());
+            return new Settings(s, 2 * s.refractory(), s.window(), fireP);
         }
     }
 
     /**
-     * The first firing of an episode on one metric: the observation, its score, why it fired, and
-     * the window of recent observations (their first event time, their count and their source ids,
-     * newest last) that the evidence covers.
+     * The first firing of an episode on one metric: the observation, its score, the detector and
+     * statistic that fired against which threshold, the baseline it was judged against, and the
+     * window of recent requests (their first event time, their count and their ids, newest last)
+     * that the evidence covers.
      */
     public record Alarm(
             String metric,
+            String detector,
             long eventTimeMillis,
             double value,
             double score,
-            TailProbabilityScorer.Finding finding,
+            String statistic,
+            double statisticValue,
+            double threshold,
+            Map<String, Double> baseline,
             long windowStartMillis,
             int windowCount,
             List<String> sourceIds) {}
@@ -85,6 +105,9 @@ public final class KeyWatch {
     private final TailProbabilityScorer[] scorers;
     private final long[] observed;
     private final long[] lastFiring;
+    private Adwin errors;
+    private long requests;
+    private long lastErrorAlarm = Long.MIN_VALUE / 2;
     private final long[] recentTimes;
     private final String[] recentIds;
     private int recentHead;
@@ -101,19 +124,26 @@ public final class KeyWatch {
         java.util.Arrays.fill(lastFiring, Long.MIN_VALUE / 2);
         this.recentTimes = new long[settings.recent()];
         this.recentIds = new String[settings.recent()];
+        this.errors = new Adwin(settings.errorDelta());
     }
 
     /**
-     * Scores one successful inference event. A NaN metric (say, no time to first token) is skipped.
-     * Returns the alarms this event raised, usually none.
+     * Scores one inference event: its error indicator always, its latency and time to first token
+     * when it succeeded and they are not NaN. Returns the alarms this event raised, usually none.
      */
-    public List<Alarm> observe(long eventTimeMillis, double latencyMs, double ttftMs, String id) {
+    public List<Alarm> observe(
+            long eventTimeMillis, boolean ok, double latencyMs, double ttftMs, String id) {
         recentTimes[recentHead] = eventTimeMillis;
         recentIds[recentHead] = id;
         recentHead = (recentHead + 1) % recentTimes.length;
         recentSize = Math.min(recentSize + 1, recentTimes.length);
         List<Alarm> alarms = null;
-        for (int m = 0; m < scorers.length; m++) {
+        Alarm errorAlarm = error(eventTimeMillis, ok);
+        if (errorAlarm != null) {
+            alarms = new ArrayList<>(2);
+            alarms.add(errorAlarm);
+        }
+        for (int m = 0; ok && m < scorers.length; m++) {
             double value = m == 0 ? latencyMs : ttftMs;
             if (Double.isNaN(value)) {
                 continue;
@@ -129,6 +159,42 @@ public final class KeyWatch {
         return alarms == null ? List.of() : alarms;
     }
 
+    /** An error-rate increase: ADWIN dropped an older part of its window with a lower mean. */
+    private Alarm error(long eventTimeMillis, boolean ok) {
+        double x = ok ? 0.0 : 1.0;
+        double totalBefore = errors.total() + x;
+        int widthBefore = errors.width() + 1;
+        long n = ++requests;
+        if (!errors.update(x)) {
+            return null;
+        }
+        int droppedWidth = widthBefore - errors.width();
+        double dropped = (totalBefore - errors.total()) / droppedWidth;
+        double recent = errors.mean();
+        if (!(recent > dropped)) {
+            return null; // errors fell: good news is not a signal
+        }
+        boolean newEpisode = n - lastErrorAlarm > settings.episodeGap();
+        lastErrorAlarm = n;
+        if (!newEpisode) {
+            return null;
+        }
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        baseline.put("level", dropped);
+        baseline.put("count", (double) droppedWidth);
+        baseline.put("recent_count", (double) errors.width());
+        return alarm(
+                ERROR_RATE,
+                ERROR_DETECTOR,
+                eventTimeMillis,
+                recent,
+                1 - settings.errorDelta(),
+                "adwin_cut_delta",
+                settings.errorDelta(),
+                settings.errorDelta(),
+                baseline);
+    }
+
     private Alarm score(int m, long eventTimeMillis, double value) {
         TailProbabilityScorer scorer = scorers[m];
         double score = scorer.score(eventTimeMillis, value);
@@ -141,6 +207,35 @@ public final class KeyWatch {
         if (!newEpisode) {
             return null;
         }
+        TailProbabilityScorer.Finding f = scorer.lastFinding();
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        baseline.put("level", f.median());
+        baseline.put("q05", f.q05());
+        baseline.put("q95", f.q95());
+        baseline.put("expected", f.expected());
+        baseline.put("count", (double) f.referenceSize());
+        return alarm(
+                METRICS.get(m),
+                TAIL_DETECTOR,
+                eventTimeMillis,
+                value,
+                score,
+                f.test() + "_tail_p",
+                f.pValue(),
+                f.threshold(),
+                baseline);
+    }
+
+    private Alarm alarm(
+            String metric,
+            String detector,
+            long eventTimeMillis,
+            double value,
+            double score,
+            String statistic,
+            double statisticValue,
+            double threshold,
+            Map<String, Double> baseline) {
         int count = recentSize;
         int oldest = (recentHead - count + recentTimes.length) % recentTimes.length;
         List<String> ids = new ArrayList<>(count);
@@ -149,11 +244,15 @@ public final class KeyWatch {
             ids.add(id == null ? "" : id);
         }
         return new Alarm(
-                METRICS.get(m),
+                metric,
+                detector,
                 eventTimeMillis,
                 value,
                 score,
-                scorer.lastFinding(),
+                statistic,
+                statisticValue,
+                threshold,
+                java.util.Collections.unmodifiableMap(baseline),
                 recentTimes[oldest],
                 count,
                 List.copyOf(ids));
@@ -168,6 +267,10 @@ public final class KeyWatch {
         out.writeInt(FORMAT);
         out.writeInt(settings.episodeGap());
         out.writeInt(settings.recent());
+        out.writeDouble(settings.errorDelta());
+        errors.writeTo(out);
+        out.writeLong(requests);
+        out.writeLong(lastErrorAlarm);
         for (int m = 0; m < scorers.length; m++) {
             scorers[m].writeTo(out);
             out.writeLong(observed[m]);
@@ -191,6 +294,10 @@ public final class KeyWatch {
         }
         int episodeGap = in.readInt();
         int recent = in.readInt();
+        double errorDelta = in.readDouble();
+        Adwin errors = Adwin.readFrom(in);
+        long requests = in.readLong();
+        long lastErrorAlarm = in.readLong();
         TailProbabilityScorer[] scorers = new TailProbabilityScorer[METRICS.size()];
         long[] observed = new long[scorers.length];
         long[] lastFiring = new long[scorers.length];
@@ -199,7 +306,11 @@ public final class KeyWatch {
             observed[m] = in.readLong();
             lastFiring[m] = in.readLong();
         }
-        KeyWatch watch = new KeyWatch(new Settings(scorers[0].settings(), episodeGap, recent));
+        KeyWatch watch =
+                new KeyWatch(new Settings(scorers[0].settings(), episodeGap, recent, errorDelta));
+        watch.errors = errors;
+        watch.requests = requests;
+        watch.lastErrorAlarm = lastErrorAlarm;
         System.arraycopy(scorers, 0, watch.scorers, 0, scorers.length);
         System.arraycopy(observed, 0, watch.observed, 0, scorers.length);
         System.arraycopy(lastFiring, 0, watch.lastFiring, 0, scorers.length);

@@ -19,7 +19,7 @@ class KeyWatchTest {
         for (int i = 0; i < n; i++) {
             double ttft = 80 * Math.exp(0.1 * random.nextGaussian());
             double latency = ttft + (i >= at ? factor : 1.0) * 6.0 * (50 + random.nextInt(101));
-            alarms.addAll(watch.observe(i * TENTH_SECOND, latency, ttft, "req-" + i));
+            alarms.addAll(watch.observe(i * TENTH_SECOND, true, latency, ttft, "req-" + i));
         }
         return alarms;
     }
@@ -33,11 +33,13 @@ class KeyWatchTest {
         assertThat(alarm.metric()).isEqualTo("latency_ms");
         // Within the first few slow requests, not after the reference has absorbed the change.
         assertThat(alarm.eventTimeMillis()).isBetween(1_500 * TENTH_SECOND, 1_510 * TENTH_SECOND);
+        assertThat(alarm.detector()).isEqualTo(KeyWatch.TAIL_DETECTOR);
         assertThat(alarm.score()).isGreaterThanOrEqualTo(1 - 1e-6);
-        assertThat(alarm.finding().pValue()).isLessThanOrEqualTo(1e-6);
-        assertThat(alarm.finding().threshold()).isEqualTo(1e-6);
-        assertThat(alarm.value()).isGreaterThan(alarm.finding().q95());
-        assertThat(alarm.finding().referenceSize()).isEqualTo(1_500);
+        assertThat(alarm.statistic()).endsWith("_tail_p");
+        assertThat(alarm.statisticValue()).isLessThanOrEqualTo(1e-6);
+        assertThat(alarm.threshold()).isEqualTo(1e-6);
+        assertThat(alarm.value()).isGreaterThan(alarm.baseline().get("q95"));
+        assertThat(alarm.baseline()).containsEntry("count", 1_500.0);
         assertThat(alarm.windowCount()).isEqualTo(9);
         assertThat(alarm.sourceIds())
                 .hasSize(9)
@@ -57,23 +59,46 @@ class KeyWatchTest {
         KeyWatch original = new KeyWatch(KeyWatch.Settings.withFireP(1e-6));
         Random random = new Random(23);
         for (int i = 0; i < 1_000; i++) {
+            boolean ok = i % 50 != 0;
             original.observe(
-                    i * TENTH_SECOND, 300 + 20 * random.nextGaussian(), Double.NaN, "a" + i);
+                    i * TENTH_SECOND, ok, 300 + 20 * random.nextGaussian(), Double.NaN, "a" + i);
         }
         byte[] snapshot = original.toBytes();
         KeyWatch restored = KeyWatch.fromBytes(snapshot);
         assertThat(restored.toBytes()).isEqualTo(snapshot);
         for (int i = 1_000; i < 2_000; i++) {
             double latency = (i >= 1_500 ? 900 : 300) + 20 * random.nextGaussian();
-            assertThat(restored.observe(i * TENTH_SECOND, latency, 70, "b" + i))
-                    .isEqualTo(original.observe(i * TENTH_SECOND, latency, 70, "b" + i));
+            boolean ok = i < 1_700 ? i % 50 != 0 : i % 5 != 0;
+            assertThat(restored.observe(i * TENTH_SECOND, ok, latency, 70, "b" + i))
+                    .isEqualTo(original.observe(i * TENTH_SECOND, ok, latency, 70, "b" + i));
         }
         assertThat(restored.toBytes()).isEqualTo(original.toBytes());
     }
 
     @Test
+    void anErrorRateIncreaseIsOneAlarmAndADecreaseNone() {
+        KeyWatch watch = new KeyWatch(KeyWatch.Settings.withFireP(1e-6));
+        List<KeyWatch.Alarm> alarms = new ArrayList<>();
+        // 1 % errors, then 20 % from request 5,000, then back to 1 % from 8,000.
+        for (int i = 0; i < 12_000; i++) {
+            boolean ok = i >= 5_000 && i < 8_000 ? i % 5 != 0 : i % 100 != 0;
+            alarms.addAll(watch.observe(i * TENTH_SECOND, ok, ok ? 300 : Double.NaN, 70, "r" + i));
+        }
+        assertThat(alarms).hasSize(1);
+        KeyWatch.Alarm alarm = alarms.get(0);
+        assertThat(alarm.metric()).isEqualTo(KeyWatch.ERROR_RATE);
+        assertThat(alarm.detector()).isEqualTo(KeyWatch.ERROR_DETECTOR);
+        // ADWIN (delta 1e-6, checks every 32 requests) needs a few hundred requests at 20 %.
+        assertThat(alarm.eventTimeMillis()).isBetween(5_000 * TENTH_SECOND, 5_600 * TENTH_SECOND);
+        // The value is ADWIN's window after the cut: recent, but still partly the old 1 %.
+        assertThat(alarm.baseline().get("level")).isLessThan(0.02);
+        assertThat(alarm.value()).isGreaterThan(2 * alarm.baseline().get("level"));
+        assertThat(alarm.threshold()).isEqualTo(1e-6);
+    }
+
+    @Test
     void rejectsBadSettings() {
-        assertThatThrownBy(() -> new KeyWatch.Settings(null, 1, 1))
+        assertThatThrownBy(() -> new KeyWatch.Settings(null, 1, 1, 0.01))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> KeyWatch.Settings.withFireP(2.0))
                 .isInstanceOf(IllegalArgumentException.class);
