@@ -237,9 +237,16 @@ public final class Adwin implements ChangeDetector {
                     return false;
                 }
                 if (n1 > MIN_SUB_WINDOW + 1 && n0 > MIN_SUB_WINDOW + 1) {
+                    // |u0/n0 - u1/n1| <= floor, cross-multiplied to spare two divisions; the slack
+                    // (1e-12, thousands of times the rounding error of either form) keeps it
+                    // conservative, so a split it skips could not have cut.
+                    double cross = u0 * n1 - u1 * n0;
+                    double slack = 1e-12 * (Math.abs(u0) * n1 + Math.abs(u1) * n0);
+                    if (Math.abs(cross) + slack <= floor * ((double) n0 * n1)) {
+                        continue;
+                    }
                     double difference = (u0 / n0) - (u1 / n1);
-                    if (!(Math.abs(difference) <= floor)
-                            && exceedsBound(n0, n1, difference, windowVariance, dd)) {
+                    if (exceedsBound(n0, n1, difference, windowVariance, dd)) {
                         dropOldestBucket();
                         return true;
                     }
