@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Updates per second of each per-observation detector, all fed the same pre-generated stream
  * cyclically: our {@link Adwin} against MOA's ADWIN at the same delta, {@link PageHinkley}, {@link
  * Cusum}, {@link EwmaZScoreDetector} and the standard anomaly scorer. Each invocation feeds {@value
- * #BATCH} observations, so JMH's ops/s are updates/s. About 1 minute 20 s with the defaults:
+ * #BATCH} observations, so JMH's ops/s are updates/s. About 65 s with the defaults:
  *
  * <pre>
  * mvn -B -o -q -pl benchmarks -am package -DskipTests

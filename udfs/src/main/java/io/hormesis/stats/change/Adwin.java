@@ -22,10 +22,11 @@ import java.util.Arrays;
  * holds buckets of 2^16 observations (about 330,000 observations); and MOA's per-sub-window
  * variances, which its bound never reads, are not computed.
  *
- * <p>Made for speed: the histogram is three flat primitive arrays (no object per bucket or row),
- * nothing is allocated per observation, and the bound's logarithms are computed once per check
- * rather than once per bucket as MOA does. The state is {@code O(log window)}: about 1.3 KiB for a
- * window of a million observations.
+ * <p>Made for speed, with the same decisions: the histogram is flat primitive arrays with each row
+ * a ring (no object per bucket or row, no shifting), nothing is allocated per observation, the
+ * bound's logarithms are computed once per check rather than once per bucket as MOA does, and a
+ * conservative pre-check, with no division or square root, passes over the splits that cannot cut.
+ * The state is {@code O(log window)}: about 1.3 KiB for a window of a million observations.
  */
 public final class Adwin implements ChangeDetector {
     /** Confidence parameter of MOA's ADWIN by default. */
@@ -237,9 +238,16 @@ public final class Adwin implements ChangeDetector {
                     return false;
                 }
                 if (n1 > MIN_SUB_WINDOW + 1 && n0 > MIN_SUB_WINDOW + 1) {
+                    // |u0/n0 - u1/n1| <= floor, cross-multiplied to spare two divisions; the slack
+                    // (1e-12, thousands of times the rounding error of either form) keeps it
+                    // conservative, so a split it skips could not have cut.
+                    double cross = u0 * n1 - u1 * n0;
+                    double slack = 1e-12 * (Math.abs(u0) * n1 + Math.abs(u1) * n0);
+                    if (Math.abs(cross) + slack <= floor * ((double) n0 * n1)) {
+                        continue;
+                    }
                     double difference = (u0 / n0) - (u1 / n1);
-                    if (!(Math.abs(difference) <= floor)
-                            && exceedsBound(n0, n1, difference, windowVariance, dd)) {
+                    if (exceedsBound(n0, n1, difference, windowVariance, dd)) {
                         dropOldestBucket();
                         return true;
                     }

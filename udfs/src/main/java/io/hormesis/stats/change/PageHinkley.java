@@ -13,9 +13,9 @@ import java.io.IOException;
  * <p>The recursion is that of MOA's {@code moa.classifiers.core.driftdetection.PageHinkleyDM}, bit
  * for bit (checked in the tests). MOA's release 2024.07.0 compares {@code m_T} itself with lambda,
  * without the minimum; MOA's later source and the Page-Hinkley statistic as published (Gama et al.,
- * "A survey on concept drift adaptation", ACM CSUR 2014, sec. 3.2) subtract it, as done here.
- * {@code minInstances} here counts observations since the last start, so it equals MOA's {@code
- * minNumInstances - 1}.
+ * "A survey on concept drift adaptation", ACM Computing Surveys 46(4), 2014) subtract it, as done
+ * here. {@code minInstances} here counts observations since the last start, so it equals MOA's
+ * {@code minNumInstances - 1}.
  */
 public final class PageHinkley implements ChangeDetector {
     /** Which shifts of the mean raise a change. */

@@ -141,6 +141,21 @@ class AdwinTest {
     }
 
     @Test
+    void largeOffsetsTinyNoiseAndNegativeValuesMatchMoa() {
+        // Stresses the rounding of the mean differences: 1e6 plus noise of sd 1e-3 with a shift of
+        // 3e-3, and the same shifted to around -1e6 and to around 0.
+        SplittableRandom random = new SplittableRandom(505);
+        for (double offset : new double[] {1e6, -1e6, 0}) {
+            double[] xs = new double[12_000];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = offset + 1e-3 * gaussian(random) + (i >= 6_000 ? 3e-3 : 0);
+            }
+            assertSameAsMoa(xs, Adwin.DEFAULT_DELTA);
+            assertThat(ours(xs, Adwin.DEFAULT_DELTA).detections()).isNotEmpty();
+        }
+    }
+
+    @Test
     void matchesMoaAtEveryStepWithAShortClock() {
         double[] xs = abruptShift();
         Adwin ours = new Adwin(0.01, 1);

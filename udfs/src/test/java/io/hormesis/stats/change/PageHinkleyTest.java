@@ -128,6 +128,47 @@ class PageHinkleyTest {
     }
 
     @Test
+    void moaReleaseComparesTheSumItselfWithLambda() throws ReflectiveOperationException {
+        // Documents the class comment: MOA 2024.07.0's own change points are those of the rule
+        // m_T > lambda (no minimum) on its sums, with minNumInstances = our minInstances + 1; ours
+        // (Page's rule) differ and find the rise in the error rate sooner.
+        double[] xs = errors();
+        PageHinkleyDM moa = new PageHinkleyDM();
+        moa.deltaOption.setValue(0.01);
+        moa.alphaOption.setValue(1);
+        moa.lambdaOption.setValue(10);
+        moa.minNumInstancesOption.setValue(31);
+        List<Integer> moaChanges = new ArrayList<>();
+        for (int i = 0; i < xs.length; i++) {
+            moa.input(xs[i]);
+            if (moa.getChange()) {
+                moaChanges.add(i);
+            }
+        }
+        List<Integer> sumAboveLambda = new ArrayList<>();
+        int start = 0;
+        while (start < xs.length) {
+            PageHinkleyDM fresh = moa(0.01, 1);
+            int next = xs.length;
+            for (int t = start; t < xs.length; t++) {
+                fresh.input(xs[t]);
+                if (t - start + 1 >= 30 && moaSum(fresh) > 10) {
+                    sumAboveLambda.add(t);
+                    next = t + 1;
+                    break;
+                }
+            }
+            start = next;
+        }
+        assertThat(moaChanges).isEqualTo(sumAboveLambda).isNotEmpty();
+        List<Integer> page = ours(xs, new PageHinkley(0.01, 10, 1, 30, Direction.INCREASE));
+        assertThat(page).isNotEqualTo(moaChanges);
+        int firstMoa = moaChanges.stream().filter(i -> i >= 2_000).findFirst().orElseThrow();
+        int firstPage = page.stream().filter(i -> i >= 2_000).findFirst().orElseThrow();
+        assertThat(firstPage).isLessThanOrEqualTo(firstMoa);
+    }
+
+    @Test
     void aDecreaseIsTheMirrorOfAnIncrease() {
         // Oracle: the increase detector on the negated stream (negation is exact in floating
         // point).
