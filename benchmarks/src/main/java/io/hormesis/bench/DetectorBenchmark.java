@@ -6,6 +6,7 @@ import io.hormesis.stats.anomaly.AnomalyScorers;
 import io.hormesis.stats.change.Adwin;
 import io.hormesis.stats.change.Cusum;
 import io.hormesis.stats.change.PageHinkley;
+import io.hormesis.stats.watch.KeyWatch;
 import moa.classifiers.core.driftdetection.ADWIN;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -58,6 +59,10 @@ public class DetectorBenchmark {
     private Cusum cusum;
     private EwmaZScoreDetector ewma;
     private AnomalyScorer scorer;
+    private KeyWatch[] watches;
+
+    /** Keys the WATCH benchmark spreads events over, as a task holds many keys' state. */
+    static final int WATCH_KEYS = 100;
 
     /**
      * Levels 100 + 3 j for j in [-2, 2], each held 1,024 to 8,191 observations, plus unit normal
@@ -90,6 +95,10 @@ public class DetectorBenchmark {
         cusum = Cusum.learning(500, 0.5, 5, true);
         ewma = new EwmaZScoreDetector(0.05, 4.0, 3, 30, 0.05);
         scorer = AnomalyScorers.standard();
+        watches = new KeyWatch[WATCH_KEYS];
+        for (int k = 0; k < WATCH_KEYS; k++) {
+            watches[k] = new KeyWatch(KeyWatch.Settings.withFireP(1e-6));
+        }
     }
 
     @Benchmark
@@ -184,5 +193,29 @@ public class DetectorBenchmark {
         position = p;
         timeMillis = t;
         return scores;
+    }
+
+    /**
+     * The whole per-event logic of the WATCH operator (what {@code WatchFunction} runs per request,
+     * without Flink): an event of one of {@value #WATCH_KEYS} keys in turn, with its error
+     * indicator (1 in 64 fail), its latency from the stream and a time to first token, scored by
+     * that key's {@link KeyWatch}.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int watchEvent() {
+        int alarms = 0;
+        int p = position;
+        long t = timeMillis;
+        for (int i = 0; i < BATCH; i++) {
+            double x = VALUES[p];
+            boolean ok = (p & 63) != 0;
+            alarms += watches[p % WATCH_KEYS].observe(t, ok, 5 * x, x, "r").size();
+            t += 100;
+            p = (p + 1) & (STREAM - 1);
+        }
+        position = p;
+        timeMillis = t;
+        return alarms;
     }
 }
