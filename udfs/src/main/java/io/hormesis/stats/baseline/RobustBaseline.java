@@ -12,7 +12,6 @@ import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 
 /**
  * Median and MAD baseline of one signal that adapts: robust to outliers where {@link
@@ -173,42 +172,41 @@ public final class RobustBaseline {
         }
         double[] values = new double[size];
         long[] weights = new long[size];
-        int filled = addSortedView(older, values, weights, 0);
-        addSortedView(newer, values, weights, filled);
-        sortByValue(values, weights);
-        long total = 0;
-        for (long w : weights) {
-            total += w;
-        }
+        long total = mergeSortedViews(older, newer, values, weights);
         double median = weightedMedian(values, weights, total);
-        double[] deviations = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            deviations[i] = Math.abs(values[i] - median);
-        }
-        long[] deviationWeights = weights.clone();
-        sortByValue(deviations, deviationWeights);
         level = median;
-        spread = MAD_SCALE * weightedMedian(deviations, deviationWeights, total);
+        spread = MAD_SCALE * weightedMedianDeviation(values, weights, total, median);
     }
 
     private static int retained(FloatsSortedView view) {
         return view == null ? 0 : view.getQuantiles().length;
     }
 
-    private static int addSortedView(
-            FloatsSortedView view, double[] values, long[] weights, int offset) {
-        if (view == null) {
-            return offset;
+    /**
+     * Pools two sorted views into {@code values} (ascending) with their item weights; returns the
+     * total weight. Linear, as both views are already sorted.
+     */
+    private static long mergeSortedViews(
+            FloatsSortedView older, FloatsSortedView newer, double[] values, long[] weights) {
+        float[] a = older == null ? new float[0] : older.getQuantiles();
+        long[] ca = older == null ? new long[0] : older.getCumulativeWeights();
+        float[] b = newer == null ? new float[0] : newer.getQuantiles();
+        long[] cb = newer == null ? new long[0] : newer.getCumulativeWeights();
+        int i = 0;
+        int j = 0;
+        int out = 0;
+        while (i < a.length || j < b.length) {
+            if (j == b.length || (i < a.length && a[i] <= b[j])) {
+                values[out] = a[i];
+                weights[out++] = ca[i] - (i == 0 ? 0 : ca[i - 1]);
+                i++;
+            } else {
+                values[out] = b[j];
+                weights[out++] = cb[j] - (j == 0 ? 0 : cb[j - 1]);
+                j++;
+            }
         }
-        float[] quantiles = view.getQuantiles();
-        long[] cumulative = view.getCumulativeWeights();
-        long before = 0;
-        for (int i = 0; i < quantiles.length; i++) {
-            values[offset + i] = quantiles[i];
-            weights[offset + i] = cumulative[i] - before;
-            before = cumulative[i];
-        }
-        return offset + quantiles.length;
+        return (ca.length == 0 ? 0 : ca[ca.length - 1]) + (cb.length == 0 ? 0 : cb[cb.length - 1]);
     }
 
     /** Smallest value whose cumulative weight reaches half the total (KLL's inclusive rule). */
@@ -223,19 +221,35 @@ public final class RobustBaseline {
         return sortedValues[sortedValues.length - 1];
     }
 
-    /** Sorts {@code values} ascending, carrying {@code weights} along; a few hundred items. */
-    private static void sortByValue(double[] values, long[] weights) {
-        Integer[] order = new Integer[values.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+    /**
+     * Weighted median of {@code |value - median|}: the deviations below and above the median are
+     * each already sorted, so they are merged outwards from the median.
+     */
+    private static double weightedMedianDeviation(
+            double[] sortedValues, long[] weights, long total, double median) {
+        int up = 0;
+        while (up < sortedValues.length && sortedValues[up] < median) {
+            up++;
         }
-        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
-        double[] v = values.clone();
-        long[] w = weights.clone();
-        for (int i = 0; i < order.length; i++) {
-            values[i] = v[order[i]];
-            weights[i] = w[order[i]];
+        int down = up - 1;
+        long cumulative = 0;
+        double deviation = 0.0;
+        while (down >= 0 || up < sortedValues.length) {
+            double below = down >= 0 ? median - sortedValues[down] : Double.POSITIVE_INFINITY;
+            double above =
+                    up < sortedValues.length ? sortedValues[up] - median : Double.POSITIVE_INFINITY;
+            if (above <= below) {
+                deviation = above;
+                cumulative += weights[up++];
+            } else {
+                deviation = below;
+                cumulative += weights[down--];
+            }
+            if (2 * cumulative >= total) {
+                return deviation;
+            }
         }
+        return deviation;
     }
 
     /** Normalised rank error of each sketch (and of their union) at 99% confidence. */
