@@ -280,6 +280,38 @@ public final class HoltWinters {
         return new double[] {point - halfWidth, point + halfWidth};
     }
 
+    /**
+     * Largest upper end of the level-{@code level} intervals for horizons 1 to {@code horizon},
+     * equal to the maximum of {@code interval(h, level)[1]} but in O(horizon) time.
+     */
+    public double maxUpperBound(int horizon, double level) {
+        checkHorizon(horizon);
+        if (!(level > 0.0 && level < 1.0)) {
+            throw new IllegalArgumentException("level must be in (0, 1), got " + level);
+        }
+        if (!ready || errorCount == 0) {
+            return Double.NaN;
+        }
+        double z = normalQuantile((1.0 + level) / 2.0);
+        // Same accumulation order as varianceFactor, so each bound equals interval(h)[1] exactly.
+        double sum = 1.0;
+        double dampedSum = 0.0;
+        double phiPower = 1.0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int h = 1; h <= horizon; h++) {
+            if (h > 1) {
+                int j = h - 1;
+                phiPower *= phi;
+                dampedSum += phiPower;
+                double c = alpha + beta * dampedSum + (j % m == 0 ? gamma : 0.0);
+                sum += c * c;
+            }
+            double upper = forecast(h) + z * Math.sqrt(meanSquaredError * sum);
+            max = Math.max(max, upper);
+        }
+        return max;
+    }
+
     static double normalQuantile(double p) {
         return NormalDistribution.of(0.0, 1.0).inverseCumulativeProbability(p);
     }

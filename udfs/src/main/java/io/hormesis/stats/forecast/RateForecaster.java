@@ -106,8 +106,13 @@ public final class RateForecaster {
     /**
      * Upper bound at coverage {@code level} of the rate, in events per bucket, over the next {@code
      * leadMillis} of event time: the largest upper prediction bound over the buckets from the open
-     * one to the one holding {@code now + leadMillis}. The open bucket is forecast as a whole (its
-     * partial count is not used). NaN until the model is ready and has seen an error.
+     * one to the one holding {@code now + leadMillis}, floored at 0. The open bucket is forecast as
+     * a whole (its partial count is not used). NaN until the model is ready and has seen an error.
+     *
+     * <p>Each bucket's bound is exceeded with probability {@code (1 - level) / 2} under the model;
+     * the largest of {@code H} counts exceeds the largest of their bounds with probability at most
+     * {@code H (1 - level) / 2} (union bound), usually much less, as the forecast errors of
+     * neighbouring buckets are correlated.
      */
     public double upperRate(long leadMillis, double level) {
         if (leadMillis < 0) {
@@ -119,12 +124,7 @@ public final class RateForecaster {
         if (!started || !model.isReady()) {
             return Double.NaN;
         }
-        int horizon = horizonBuckets(leadMillis);
-        double max = Double.NEGATIVE_INFINITY;
-        for (int h = 1; h <= horizon; h++) {
-            max = Math.max(max, model.interval(h, level)[1]);
-        }
-        return Math.max(0.0, max);
+        return Math.max(0.0, model.maxUpperBound(horizonBuckets(leadMillis), level));
     }
 
     /** {@link #upperRate} converted to events per second. */

@@ -236,6 +236,26 @@ class HoltWintersTest {
     }
 
     @Test
+    void maxUpperBoundIsTheLargestIntervalUpperEnd() {
+        for (double phi : new double[] {1.0, 0.9}) {
+            HoltWinters model =
+                    HoltWinters.withInitialStates(
+                            0.3, 0.06, 0.1, phi, 0.0, 48.0, 0.7, INITIAL_SEASONAL.clone());
+            assertThat(model.maxUpperBound(5, 0.9)).isNaN(); // no error seen yet
+            for (double y : Y) {
+                model.update(y);
+            }
+            for (int horizon = 1; horizon <= 20; horizon++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int h = 1; h <= horizon; h++) {
+                    max = Math.max(max, model.interval(h, 0.8)[1]);
+                }
+                assertThat(model.maxUpperBound(horizon, 0.8)).isEqualTo(max);
+            }
+        }
+    }
+
+    @Test
     void ninetyFivePercentIntervalsCoverSimulatedEtsData() {
         // Seeded ETS(A,A,A) simulation (error-correction form, sigma = 1) with the model run at the
         // true parameters and initial states. Target coverage 0.95; over 40,000 forecasts the
