@@ -16,7 +16,8 @@ import java.io.UncheckedIOException;
  * ETS(A,Ad,A), updated online one observation at a time.
  *
  * <p>Error-correction form of Hyndman, Koehler, Ord &amp; Snyder, "Forecasting with Exponential
- * Smoothing" (2008), Table 2.3: with one-step error {@code e = y - (l + phi b + s[t-m])},
+ * Smoothing" (2008), chapter 2, additive errors. With the one-step error {@code e = y - (l + phi b
+ * + s[t-m])},
  *
  * <pre>
  *   l' = l + phi b + alpha e,   b' = phi b + beta e,   s'[t] = s[t-m] + gamma e.

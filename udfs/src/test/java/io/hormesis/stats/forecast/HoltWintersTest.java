@@ -172,9 +172,9 @@ class HoltWintersTest {
     }
 
     @Test
-    void intervalVarianceEqualsTheClosedFormsOfFpp3Table88() {
+    void intervalVarianceEqualsTheClosedFormsOfFpp3Section87() {
         // Closed forms from Hyndman & Athanasopoulos, "Forecasting: Principles and Practice",
-        // 3rd ed., section 8.7, Table 8.8 (same as Hyndman et al. 2008, Table 6.2), evaluated
+        // 3rd ed., section 8.7, table of forecast variances of the additive ETS models, evaluated
         // here independently of the summation HoltWinters uses (2008, Table 6.1).
         double alpha = 0.3;
         double beta = 0.06;
@@ -206,7 +206,7 @@ class HoltWintersTest {
         }
     }
 
-    /** fpp3 Table 8.8, ETS(A,A,A). */
+    /** fpp3 section 8.7 variance table, ETS(A,A,A). */
     private static double additiveFactor(double a, double b, double g, int m, int h) {
         int k = (h - 1) / m;
         return 1
@@ -214,7 +214,7 @@ class HoltWintersTest {
                 + g * k * (2 * a + g + b * m * (k + 1));
     }
 
-    /** fpp3 Table 8.8, ETS(A,Ad,A). */
+    /** fpp3 section 8.7 variance table, ETS(A,Ad,A). */
     private static double dampedFactor(double a, double b, double g, double p, int m, int h) {
         int k = (h - 1) / m;
         double q = 1 - p;
