@@ -257,10 +257,25 @@ class HoltWintersTest {
 
     @Test
     void ninetyFivePercentIntervalsCoverSimulatedEtsData() {
-        // Seeded ETS(A,A,A) simulation (error-correction form, sigma = 1) with the model run at the
-        // true parameters and initial states. Target coverage 0.95; over 40,000 forecasts the
-        // binomial standard error is 0.0011, and neighbouring h-step errors are correlated, so we
-        // allow +-0.01.
+        // Target coverage 0.95; over 40,000 forecasts the binomial standard error is 0.0011, and
+        // neighbouring h-step errors are correlated, so we allow +-0.01.
+        int[] horizons = {1, 6, 13};
+        double[] measured = simulatedEtsCoverage(horizons, 42);
+        for (int i = 0; i < horizons.length; i++) {
+            assertThat(measured[i])
+                    .as("coverage at h=%d", horizons[i])
+                    .isCloseTo(0.95, within(0.01));
+        }
+        assertThat(measured[horizons.length]).as("sigma^2").isCloseTo(1.0, within(0.03));
+    }
+
+    /**
+     * Seeded ETS(A,A,A) simulation (error-correction form, sigma = 1, m = 12, 40,000 steps) with
+     * the model run at the true parameters and initial states: the share of observations inside
+     * their 95% interval made {@code h} steps earlier, for each horizon, then the model's final
+     * sigma^2. Also run by {@link ForecastFiguresRun}.
+     */
+    static double[] simulatedEtsCoverage(int[] horizons, long seed) {
         double alpha = 0.2;
         double beta = 0.02;
         double gamma = 0.15;
@@ -269,16 +284,16 @@ class HoltWintersTest {
         for (int i = 0; i < m; i++) {
             season[i] = 10 * Math.sin(2 * Math.PI * i / m);
         }
-        Random random = new Random(42);
+        Random random = new Random(seed);
         double level = 100;
         double trend = 0.1;
         double[] s = season.clone();
         HoltWinters model =
                 HoltWinters.withInitialStates(alpha, beta, gamma, 1.0, 0.0, level, trend, season);
         int n = 40_000;
-        int[] horizons = {1, 6, 13};
-        double[][] upper = new double[horizons.length][n + 20];
-        double[][] lower = new double[horizons.length][n + 20];
+        int longest = Arrays.stream(horizons).max().orElse(1);
+        double[][] upper = new double[horizons.length][n + longest];
+        double[][] lower = new double[horizons.length][n + longest];
         int[] covered = new int[horizons.length];
         int[] total = new int[horizons.length];
         for (int t = 0; t < n; t++) {
@@ -303,11 +318,12 @@ class HoltWintersTest {
                 upper[i][t + horizons[i]] = interval[1];
             }
         }
+        double[] result = new double[horizons.length + 1];
         for (int i = 0; i < horizons.length; i++) {
-            double coverage = covered[i] / (double) total[i];
-            assertThat(coverage).as("coverage at h=%d", horizons[i]).isCloseTo(0.95, within(0.01));
+            result[i] = covered[i] / (double) total[i];
         }
-        assertThat(model.sigmaSquared()).isCloseTo(1.0, within(0.03));
+        result[horizons.length] = model.sigmaSquared();
+        return result;
     }
 
     @Test
