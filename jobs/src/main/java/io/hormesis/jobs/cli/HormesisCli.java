@@ -14,6 +14,7 @@ import io.hormesis.jobs.kafka.ByteProducers;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
 import io.hormesis.jobs.sim.FleetSimulator;
 import io.hormesis.jobs.sql.LineageSql;
+import io.hormesis.jobs.sql.SqlSketches;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 import java.io.PrintStream;
@@ -87,7 +88,10 @@ public final class HormesisCli {
                         "registered and 'lineage' as the current database, and prints a table.",
                         "Tables: signals, commands.",
                         "",
-                        "  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)"));
+                        "  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)",
+                        "",
+                        "Statistics functions, registered in every session:",
+                        SqlSketches.HELP));
         String job =
                 String.join(
                         "\n",

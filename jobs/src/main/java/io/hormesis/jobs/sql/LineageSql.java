@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Flink SQL in batch mode over the lineage warehouse, with the Iceberg catalog registered and
- * {@code lineage} as the current database, so {@code SELECT * FROM commands} just works.
+ * {@code lineage} as the current database, so {@code SELECT * FROM commands} just works, and the
+ * statistics functions of {@link SqlSketches} registered.
  */
 public final class LineageSql implements AutoCloseable {
     private static final String MAX_COLUMN_WIDTH = "table.display.max-column-width";
@@ -39,6 +40,7 @@ public final class LineageSql implements AutoCloseable {
                                 .inBatchMode()
                                 .withConfiguration(flink)
                                 .build());
+        SqlSketches.register(tableEnv);
         tableEnv.executeSql(LineageCatalog.createCatalogSql(config));
         tableEnv.useCatalog(config.get(HormesisOptions.CATALOG_NAME));
         tableEnv.useDatabase(LineageCatalog.NAMESPACE);
