@@ -1,15 +1,11 @@
 package io.hormesis.stats.anomaly;
 
+import io.hormesis.stats.StateBytes;
 import org.apache.commons.statistics.distribution.BinomialDistribution;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -279,21 +275,11 @@ public final class TailProbabilityScorer implements AnomalyScorer {
 
     /** The state as bytes ({@link #writeTo}). */
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return StateBytes.write(this::writeTo, 4096);
     }
 
     public static TailProbabilityScorer fromBytes(byte[] bytes) {
-        try {
-            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateBytes.read(bytes, TailProbabilityScorer::readFrom);
     }
 
     /** Bytes {@link #writeTo} writes. */

@@ -1,17 +1,13 @@
 package io.hormesis.stats.baseline;
 
+import io.hormesis.stats.StateBytes;
 import org.apache.datasketches.kll.KllFloatsSketch;
 import org.apache.datasketches.memory.Memory;
 import org.apache.datasketches.quantilescommon.FloatsSortedView;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Median and MAD baseline of one signal that adapts: robust to outliers where {@link
@@ -326,20 +322,10 @@ public final class RobustBaseline {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(2048);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return StateBytes.write(this::writeTo, 2048);
     }
 
     public static RobustBaseline fromBytes(byte[] bytes) {
-        try {
-            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateBytes.read(bytes, RobustBaseline::readFrom);
     }
 }

@@ -1,13 +1,10 @@
 package io.hormesis.stats.baseline;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.hormesis.stats.StateBytes;
+
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Expected value and spread of a signal by time of day and day of week, learned online: the
@@ -363,21 +360,11 @@ public final class SeasonalProfile {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(SERIALIZED_BYTES);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return StateBytes.write(this::writeTo, SERIALIZED_BYTES);
     }
 
     public static SeasonalProfile fromBytes(byte[] bytes) {
-        try {
-            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateBytes.read(bytes, SeasonalProfile::readFrom);
     }
 
     /** Length of {@link #toBytes()}, which is fixed. */

@@ -1,5 +1,7 @@
 package io.hormesis.stats.change;
 
+import io.hormesis.stats.StateBytes;
+
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

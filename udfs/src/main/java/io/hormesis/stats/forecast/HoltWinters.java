@@ -1,15 +1,11 @@
 package io.hormesis.stats.forecast;
 
+import io.hormesis.stats.StateBytes;
 import org.apache.commons.statistics.distribution.NormalDistribution;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Additive Holt-Winters forecaster with an optionally damped additive trend, the state space model
@@ -425,21 +421,11 @@ public final class HoltWinters {
 
     /** The state as bytes ({@link #writeTo}). */
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 16 * m);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return StateBytes.write(this::writeTo, 64 + 16 * m);
     }
 
     public static HoltWinters fromBytes(byte[] bytes) {
-        try {
-            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateBytes.read(bytes, HoltWinters::readFrom);
     }
 
     /** Upper bound on {@link #toBytes()} length for season length {@code m}. */

@@ -1,13 +1,10 @@
 package io.hormesis.stats.forecast;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.hormesis.stats.StateBytes;
+
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Event rate forecaster for a scaler: counts events per fixed event-time bucket (for example
@@ -207,21 +204,11 @@ public final class RateForecaster {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + 16 * model.seasonLength());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return StateBytes.write(this::writeTo, 128 + 16 * model.seasonLength());
     }
 
     public static RateForecaster fromBytes(byte[] bytes) {
-        try {
-            return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateBytes.read(bytes, RateForecaster::readFrom);
     }
 
     /** Upper bound on {@link #toBytes()} length for season length {@code m}. */

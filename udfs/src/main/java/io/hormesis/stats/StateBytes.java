@@ -1,4 +1,4 @@
-package io.hormesis.stats.change;
+package io.hormesis.stats;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,19 +9,21 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** The byte-array plumbing shared by the detectors' {@code toBytes}/{@code fromBytes}. */
-final class StateBytes {
+/** The byte-array plumbing shared by every statistic's {@code toBytes}/{@code fromBytes}. */
+public final class StateBytes {
     private StateBytes() {}
 
-    interface Writer {
+    /** Writes a state. */
+    public interface Writer {
         void writeTo(DataOutput out) throws IOException;
     }
 
-    interface Reader<T> {
+    /** Reads a state back. */
+    public interface Reader<T> {
         T readFrom(DataInput in) throws IOException;
     }
 
-    static byte[] write(Writer writer, int expectedSize) {
+    public static byte[] write(Writer writer, int expectedSize) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(expectedSize);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             writer.writeTo(out);
@@ -31,7 +33,7 @@ final class StateBytes {
         return bytes.toByteArray();
     }
 
-    static <T> T read(byte[] bytes, Reader<T> reader) {
+    public static <T> T read(byte[] bytes, Reader<T> reader) {
         try {
             return reader.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException e) {
@@ -40,7 +42,7 @@ final class StateBytes {
     }
 
     /** Reads the version byte and fails clearly on a layout this code does not know. */
-    static void checkVersion(DataInput in, int expected, String what) throws IOException {
+    public static void checkVersion(DataInput in, int expected, String what) throws IOException {
         int version = in.readUnsignedByte();
         if (version != expected) {
             throw new IllegalArgumentException(
@@ -48,7 +50,7 @@ final class StateBytes {
         }
     }
 
-    static void checkFinite(double x) {
+    public static void checkFinite(double x) {
         if (!Double.isFinite(x)) {
             throw new IllegalArgumentException("observation must be finite, got " + x);
         }
