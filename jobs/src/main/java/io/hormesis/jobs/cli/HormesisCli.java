@@ -365,9 +365,20 @@ public final class HormesisCli {
                     "%-30s default %-22s %s%n",
                     option.key(),
                     option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "(none)",
-                    option.description());
+                    text(option.description()));
         }
         return 0;
+    }
+
+    /** The plain text of an option's description (Flink keeps it as formatted blocks). */
+    static String text(org.apache.flink.configuration.description.Description description) {
+        StringBuilder text = new StringBuilder();
+        for (var block : description.getBlocks()) {
+            if (block instanceof org.apache.flink.configuration.description.TextElement t) {
+                text.append(text.length() == 0 ? "" : " ").append(t.getFormat());
+            }
+        }
+        return text.toString();
     }
 
     private static Configuration configuration(Arguments a, boolean needsKafka) {

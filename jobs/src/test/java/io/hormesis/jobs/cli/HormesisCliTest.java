@@ -88,6 +88,12 @@ class HormesisCliTest {
     @Test
     void optionsListsDefaults() throws Exception {
         assertThat(run("options")).isZero();
-        assertThat(out()).contains("watch.fire-p", "1.0E-6", "control.cooldown");
+        assertThat(out())
+                .contains(
+                        "watch.fire-p",
+                        "1.0E-6",
+                        "control.cooldown",
+                        "Tail probability at or below")
+                .doesNotContain("Description@");
     }
 }
