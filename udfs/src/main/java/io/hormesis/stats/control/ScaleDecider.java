@@ -225,29 +225,19 @@ public final class ScaleDecider {
                         && timeMillis - lastPanicTrigger < config.stableWindowMillis();
 
         int recommendation = recommend(forecastRate, capacityPerReplica, currentReplicas, headroom);
-        int windowMax = recordRecommendation(timeMillis, recommendation);
-
-        int target;
-        String why;
-        if (recommendation >= currentReplicas) {
-            target = recommendation;
-            why = "forecast " + fmt(forecastRate) + " req/s needs " + recommendation;
-        } else {
-            target = Math.min(currentReplicas, windowMax);
-            why =
-                    "forecast "
-                            + fmt(forecastRate)
-                            + " req/s needs "
-                            + recommendation
-                            + ", highest of the last "
-                            + config.scaleDownWindowMillis() / 1000
-                            + " s is "
-                            + windowMax;
-        }
+        String why = "forecast " + fmt(forecastRate) + " req/s needs " + recommendation;
         if (panic) {
+            // Knative scales on the panic window while panicking; the panic need also enters the
+            // stabilisation window, so the replicas it added are not dropped the moment it ends.
             int panicNeed =
-                    clamp((int) Math.ceil(panicRate * (1.0 + headroom) / capacityPerReplica));
-            target = Math.max(Math.max(target, panicNeed), currentReplicas);
+                    clamp(
+                            (int)
+                                    Math.min(
+                                            Math.ceil(
+                                                    panicRate
+                                                            * (1.0 + headroom)
+                                                            / capacityPerReplica),
+                                            Integer.MAX_VALUE));
             why =
                     "panic: "
                             + fmt(panicRate)
@@ -259,6 +249,23 @@ public final class ScaleDecider {
                             + panicNeed
                             + "; "
                             + why;
+            recommendation = Math.max(recommendation, panicNeed);
+        }
+        int windowMax = recordRecommendation(timeMillis, recommendation);
+
+        int target;
+        if (recommendation >= currentReplicas) {
+            target = recommendation;
+        } else {
+            target = Math.min(currentReplicas, windowMax);
+            why +=
+                    ", highest of the last "
+                            + config.scaleDownWindowMillis() / 1000
+                            + " s is "
+                            + windowMax;
+        }
+        if (panic) {
+            target = Math.max(target, currentReplicas);
         }
 
         boolean expired = false;
