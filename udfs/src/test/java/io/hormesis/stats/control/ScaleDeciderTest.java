@@ -225,10 +225,17 @@ class ScaleDeciderTest {
         ScaleDecider decider = decider();
         Sim sim = new Sim();
         int max = 0;
+        int panics = 0;
+        int expiries = 0;
         for (int i = 0; i < 5_000; i++) {
-            sim.step(decider, random, i);
+            Decision d = sim.step(decider, random, i);
+            panics += d.panic() ? 1 : 0;
+            expiries += d.previousExpired() ? 1 : 0;
             max = Math.max(max, decider.toBytes().length);
         }
+        // The simulation reaches the states that fill the panic slots and the window.
+        assertThat(panics).isPositive();
+        assertThat(expiries).isPositive();
         assertThat(max).isLessThanOrEqualTo(ScaleDecider.maxSerializedBytes(1, 50));
         // 1..50 replicas: under 1 KiB of keyed state per deployment.
         assertThat(ScaleDecider.maxSerializedBytes(1, 50)).isLessThan(1_024);
