@@ -5,6 +5,8 @@ import io.hormesis.stats.StateBytes;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The SCALE decision of one deployment: from a forecast of the request rate over the replica
@@ -166,7 +168,7 @@ public final class ScaleDecider {
         }
         this.config = config;
         this.slotMillis = config.panicWindowMillis() / PANIC_SLOTS;
-        java.util.Arrays.fill(slotStart, NONE);
+        Arrays.fill(slotStart, NONE);
         int capacity = config.maxReplicas() - config.minReplicas() + 1;
         this.recTime = new long[capacity];
         this.recValue = new int[capacity];
@@ -373,7 +375,7 @@ public final class ScaleDecider {
     }
 
     private static String fmt(double x) {
-        return Double.isNaN(x) ? "n/a" : String.format(java.util.Locale.ROOT, "%.1f", x);
+        return Double.isNaN(x) ? "n/a" : String.format(Locale.ROOT, "%.1f", x);
     }
 
     public void writeTo(DataOutput out) throws IOException {
