@@ -47,6 +47,62 @@ public final class HormesisOptions {
                     .defaultValue("dead-letters")
                     .withDescription("Topic of DeadLetter records: every record not used, why.");
 
+    public static final ConfigOption<String> TOPIC_RESOURCE_SAMPLES =
+            ConfigOptions.key("topic.resource-samples")
+                    .stringType()
+                    .defaultValue("resource-samples")
+                    .withDescription(
+                            "Topic of ResourceSample records (CONTROL input: replicas, GPU utilisation).");
+
+    public static final ConfigOption<String> TOPIC_MODEL_EVENTS =
+            ConfigOptions.key("topic.model-events")
+                    .stringType()
+                    .defaultValue("model-events")
+                    .withDescription(
+                            "Topic of ModelEvent records (CONTROL and LINEAGE input: deploys, promotions, rollbacks).");
+
+    public static final ConfigOption<String> TOPIC_DATA_BATCHES =
+            ConfigOptions.key("topic.data-batches")
+                    .stringType()
+                    .defaultValue("data-batches")
+                    .withDescription(
+                            "Topic of DataBatch records (LINEAGE input: training and evaluation data).");
+
+    public static final ConfigOption<String> TOPIC_GROUND_TRUTH =
+            ConfigOptions.key("topic.ground-truth")
+                    .stringType()
+                    .defaultValue("ground-truth")
+                    .withDescription(
+                            "Topic of GroundTruth records (delayed labels, joined by request id).");
+
+    public static final ConfigOption<String> TOPIC_COMMAND_OUTCOMES =
+            ConfigOptions.key("topic.command-outcomes")
+                    .stringType()
+                    .defaultValue("command-outcomes")
+                    .withDescription(
+                            "Topic of CommandOutcome records from the controllers (closes the loop).");
+
+    public static final ConfigOption<String> TOPIC_DECISIONS =
+            ConfigOptions.key("topic.decisions")
+                    .stringType()
+                    .defaultValue("decisions")
+                    .withDescription(
+                            "Topic of Decision records (CONTROL output: every decision, with or without a command).");
+
+    public static final ConfigOption<String> TOPIC_POLICY_UPDATES =
+            ConfigOptions.key("topic.policy-updates")
+                    .stringType()
+                    .defaultValue("policy-updates")
+                    .withDescription(
+                            "Topic of PolicyUpdate records (CONTROL output: what each outcome taught).");
+
+    public static final ConfigOption<String> TOPIC_BASELINES =
+            ConfigOptions.key("topic.baselines")
+                    .stringType()
+                    .defaultValue("baselines")
+                    .withDescription(
+                            "Topic of BaselineSnapshot records (WATCH output: periodic baseline state per key).");
+
     public static final ConfigOption<String> WAREHOUSE =
             ConfigOptions.key("iceberg.warehouse")
                     .stringType()
