@@ -11,7 +11,7 @@ partition a Java producer would choose.
 
 The traffic is a steady LLM request stream like the Java fleet simulator's: latency = time to first
 token + output tokens x per-token time (log-normal noise), optionally slowed down by a factor from
-one request on. The same --seed gives the same events, byte for byte.
+one request on (for one deployment). The same --seed gives the same events, byte for byte.
 
 Examples:
   python3 notebooks/producer.py --bootstrap-servers 127.0.0.1:9092 --count 2000
@@ -96,7 +96,11 @@ def events(args) -> list[tuple[str, dict]]:
     out = []
     for i in range(args.count):
         deployment = args.deployment[i % len(args.deployment)]
-        slow = args.slowdown_at is not None and i >= args.slowdown_at
+        slow = (
+            args.slowdown_at is not None
+            and i >= args.slowdown_at
+            and deployment == args.slowdown_deployment
+        )
         tokens_in = 200 + rng.randrange(600)
         tokens_out = 50 + rng.randrange(101)
         ttft = args.ttft_ms * math.exp(0.1 * rng.gauss(0, 1))
@@ -214,6 +218,10 @@ def parser() -> argparse.ArgumentParser:
         help="index of the first event whose per-token time is multiplied by --slowdown-factor",
     )
     p.add_argument("--slowdown-factor", type=float, default=3.5, help="default: %(default)s")
+    p.add_argument(
+        "--slowdown-deployment",
+        help="the deployment that slows down (default: the first --deployment)",
+    )
     p.add_argument("--error-rate", type=float, default=0.01, help="default: %(default)s")
     p.add_argument(
         "--prediction-scores",
@@ -248,6 +256,9 @@ def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
     args.deployment = args.deployment or ["chat-llm"]
+    args.slowdown_deployment = args.slowdown_deployment or args.deployment[0]
+    if args.slowdown_deployment not in args.deployment:
+        p.error(f"--slowdown-deployment {args.slowdown_deployment} is not a --deployment")
     if any(not d.strip() for d in args.deployment):
         p.error("--deployment must not be blank")
     if not 0 <= args.error_rate <= 1:
