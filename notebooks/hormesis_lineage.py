@@ -106,7 +106,10 @@ class Lineage:
                 continue
             table = StaticTable.from_metadata(str(metadata_file))
             snapshot = table.current_snapshot()
-            data = table.scan().to_arrow() if snapshot is not None else table.schema().as_arrow().empty_table()
+            if snapshot is not None:
+                data = table.scan().to_arrow()
+            else:
+                data = table.schema().as_arrow().empty_table()
             self.tables[name] = data
             self.info[name] = TableInfo(
                 name=name,
@@ -143,13 +146,30 @@ class Lineage:
                     "table": name,
                     "present": info is not None,
                     "rows": info.rows if info else None,
-                    "snapshot_id": info.snapshot_id if info else None,
+                    "snapshot_id": str(info.snapshot_id) if info and info.snapshot_id else "",
                     "hash_chained": bool(info) and {"seq", "prev_hash", "hash"} <= set(info.columns),
                     "metadata": info.metadata_file.name if info else "not present",
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).astype({"rows": "Int64"})
 
     def query(self, statement: str, params=None):
         """Runs DuckDB SQL over the registered tables; returns a pandas DataFrame."""
         return self.sql.execute(statement, params or []).df()
+
+
+def time_axis(ax, times, pad_minutes: float = 2.0) -> None:
+    """Limits a time axis to the data, padded, with concise date labels: a run of a few minutes
+    with one event would otherwise be drawn across years."""
+    import matplotlib.dates as mdates
+    import pandas as pd
+
+    times = pd.to_datetime(pd.Series(list(times)), utc=True).dropna()
+    if times.empty:
+        return
+    lo, hi = times.min(), times.max()
+    pad = max((hi - lo) * 0.05, pd.Timedelta(minutes=pad_minutes))
+    ax.set_xlim(lo - pad, hi + pad)
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
