@@ -26,6 +26,8 @@ public final class LineageSql implements AutoCloseable {
     public LineageSql(Configuration config) {
         Configuration flink = new Configuration();
         flink.setString(MAX_COLUMN_WIDTH, "30");
+        // Timestamps print, and TIMESTAMP literals compare, in UTC unless --set says otherwise.
+        flink.setString("table.local-time-zone", "UTC");
         // Any table.* setting given on the command line (--set) wins.
         config.toMap()
                 .forEach(
