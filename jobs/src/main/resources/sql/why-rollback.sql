@@ -14,12 +14,12 @@ WITH rb AS (
     ORDER BY issued_at DESC
     LIMIT 1
 ),
-dec AS (
+decn AS (
     SELECT d.decision_id, d.decided_at, d.policy, d.outcome, d.reason, d.signal_ids, d.statistics
     FROM decisions d JOIN rb ON d.command_id = rb.command_id
 ),
 sid AS (
-    SELECT t.sid FROM dec CROSS JOIN UNNEST(dec.signal_ids) AS t (sid)
+    SELECT t.sid FROM decn CROSS JOIN UNNEST(decn.signal_ids) AS t (sid)
     UNION
     SELECT t.sid FROM rb CROSS JOIN UNNEST(rb.signal_ids) AS t (sid)
 ),
@@ -65,7 +65,7 @@ SELECT step, `at`, link, id, detail FROM (
     UNION ALL
     SELECT 2, decided_at, CAST('decision' AS STRING), decision_id,
            CONCAT(policy, ' ', outcome, ': ', reason)
-    FROM dec
+    FROM decn
     UNION ALL
     SELECT 3, event_time, CAST('signal' AS STRING), signal_id,
            CONCAT(kind, ' ', signal_name, ' of ', model_version, ' = ',

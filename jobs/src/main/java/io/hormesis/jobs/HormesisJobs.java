@@ -106,7 +106,8 @@ public final class HormesisJobs {
                             config,
                             List.copyOf(tablesByTopic.keySet()),
                             "hormesis-lineage",
-                            "hormesis-lineage-source");
+                            "hormesis-lineage-source",
+                            "Kafka lineage topics");
             LineagePipeline.build(LineageCatalog.loader(config), raw, tablesByTopic);
         }
     }
@@ -138,7 +139,8 @@ public final class HormesisJobs {
             String topic,
             Class<T> recordClass,
             String groupId,
-            String uid) {
+            String uid,
+            String name) {
         DecodeFunction<T> decode = new DecodeFunction<>(recordClass, RecordValidator.acceptAll());
         SingleOutputStreamOperator<T> records =
                 kafkaSource(env, config, topic, groupId)
@@ -151,7 +153,13 @@ public final class HormesisJobs {
 
     private static DataStream<RawRecord> kafkaSource(
             StreamExecutionEnvironment env, Configuration config, String topic, String groupId) {
-        return kafkaSource(env, config, List.of(topic), groupId, groupId + "-source-" + topic);
+        return kafkaSource(
+                env,
+                config,
+                List.of(topic),
+                groupId,
+                groupId + "-source-" + topic,
+                "Kafka " + topic);
     }
 
     private static DataStream<RawRecord> kafkaSource(
@@ -159,7 +167,8 @@ public final class HormesisJobs {
             Configuration config,
             List<String> topics,
             String groupId,
-            String uid) {
+            String uid,
+            String name) {
         KafkaSource<RawRecord> source =
                 KafkaSource.<RawRecord>builder()
                         .setBootstrapServers(HormesisOptions.bootstrapServers(config))

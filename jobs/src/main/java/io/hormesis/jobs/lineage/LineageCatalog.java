@@ -44,6 +44,10 @@ public final class LineageCatalog {
         }
         config.getOptional(HormesisOptions.CATALOG_URI)
                 .ifPresent(uri -> props.put(CatalogProperties.URI, uri));
+        if (type.equals("jdbc")) {
+            // The current JDBC catalog schema (with views); Iceberg warns on every load without it.
+            props.put("jdbc.schema-version", "V1");
+        }
         props.putAll(config.get(HormesisOptions.CATALOG_PROPERTIES));
         return props;
     }
