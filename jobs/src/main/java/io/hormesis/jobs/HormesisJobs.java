@@ -139,8 +139,7 @@ public final class HormesisJobs {
             String topic,
             Class<T> recordClass,
             String groupId,
-            String uid,
-            String name) {
+            String uid) {
         DecodeFunction<T> decode = new DecodeFunction<>(recordClass, RecordValidator.acceptAll());
         SingleOutputStreamOperator<T> records =
                 kafkaSource(env, config, topic, groupId)

@@ -303,7 +303,7 @@ public final class HormesisCli {
         }
         Configuration config = configuration(a, false);
         requireWarehouse(config);
-        new LineageSql(config).execute(stripTrailingSemicolon(statement)).print();
+        new LineageSql(config).print(stripTrailingSemicolon(statement), out);
         return 0;
     }
 
