@@ -18,6 +18,7 @@ import io.hormesis.jobs.kafka.RawRecord;
 import io.hormesis.jobs.kafka.RawRecordDeserializer;
 import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineagePipeline;
+import io.hormesis.jobs.lineage.LineageTables;
 import io.hormesis.jobs.watch.DecodeFunction;
 import io.hormesis.jobs.watch.RecordValidator;
 import io.hormesis.jobs.watch.WatchPipeline;
@@ -29,6 +30,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -95,24 +99,37 @@ public final class HormesisJobs {
                     .name("CONTROL: commands to Kafka");
         }
         if (chosen.contains(Pipeline.LINEAGE)) {
-            DataStream<Signal> signals =
-                    decoded(
+            Map<String, LineageTables> tablesByTopic = lineageTopics(config);
+            DataStream<RawRecord> raw =
+                    kafkaSource(
                             env,
                             config,
-                            config.get(HormesisOptions.TOPIC_SIGNALS),
-                            Signal.class,
+                            List.copyOf(tablesByTopic.keySet()),
                             "hormesis-lineage",
-                            "lineage-signals");
-            DataStream<Command> commands =
-                    decoded(
-                            env,
-                            config,
-                            config.get(HormesisOptions.TOPIC_COMMANDS),
-                            Command.class,
-                            "hormesis-lineage",
-                            "lineage-commands");
-            LineagePipeline.build(LineageCatalog.loader(config), signals, commands);
+                            "hormesis-lineage-source",
+                            "Kafka lineage topics");
+            LineagePipeline.build(LineageCatalog.loader(config), raw, tablesByTopic);
         }
+    }
+
+    /** The topic each lineage table is written from. */
+    public static Map<String, LineageTables> lineageTopics(Configuration config) {
+        Map<String, LineageTables> topics = new LinkedHashMap<>();
+        topics.put(config.get(HormesisOptions.TOPIC_SIGNALS), LineageTables.SIGNALS);
+        topics.put(config.get(HormesisOptions.TOPIC_DECISIONS), LineageTables.DECISIONS);
+        topics.put(config.get(HormesisOptions.TOPIC_COMMANDS), LineageTables.COMMANDS);
+        topics.put(
+                config.get(HormesisOptions.TOPIC_COMMAND_OUTCOMES), LineageTables.COMMAND_OUTCOMES);
+        topics.put(config.get(HormesisOptions.TOPIC_MODEL_EVENTS), LineageTables.MODEL_VERSIONS);
+        topics.put(config.get(HormesisOptions.TOPIC_DATA_BATCHES), LineageTables.DATA_BATCHES);
+        topics.put(config.get(HormesisOptions.TOPIC_BASELINES), LineageTables.BASELINES);
+        topics.put(config.get(HormesisOptions.TOPIC_POLICY_UPDATES), LineageTables.POLICY_UPDATES);
+        topics.put(config.get(HormesisOptions.TOPIC_DEAD_LETTERS), LineageTables.DEAD_LETTERS);
+        if (topics.size() != LineageTables.values().length) {
+            throw new IllegalArgumentException(
+                    "every lineage table needs its own topic, got " + topics);
+        }
+        return topics;
     }
 
     /** Reads a topic of Avro records, sending undecodable ones to the dead-letter topic. */
@@ -135,10 +152,26 @@ public final class HormesisJobs {
 
     private static DataStream<RawRecord> kafkaSource(
             StreamExecutionEnvironment env, Configuration config, String topic, String groupId) {
+        return kafkaSource(
+                env,
+                config,
+                List.of(topic),
+                groupId,
+                groupId + "-source-" + topic,
+                "Kafka " + topic);
+    }
+
+    private static DataStream<RawRecord> kafkaSource(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            List<String> topics,
+            String groupId,
+            String uid,
+            String name) {
         KafkaSource<RawRecord> source =
                 KafkaSource.<RawRecord>builder()
                         .setBootstrapServers(HormesisOptions.bootstrapServers(config))
-                        .setTopics(topic)
+                        .setTopics(topics)
                         .setGroupId(groupId)
                         .setStartingOffsets(
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -146,8 +179,11 @@ public final class HormesisJobs {
                         // Only what upstream committed: an aborted transaction is never acted on.
                         .setProperty("isolation.level", "read_committed")
                         .build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka " + topic)
-                .uid(groupId + "-source-" + topic);
+        return env.fromSource(
+                        source,
+                        WatermarkStrategy.noWatermarks(),
+                        "Kafka " + String.join(", ", topics))
+                .uid(uid);
     }
 
     private static <T extends SpecificRecordBase> KafkaSink<T> kafkaSink(

@@ -24,7 +24,9 @@ class PojoTypesTest {
                 Observation.class,
                 DeploymentControlState.class,
                 SeriesPoint.class,
-                ScoredPoint.class
+                ScoredPoint.class,
+                io.hormesis.jobs.lineage.LineageEntry.class,
+                io.hormesis.jobs.lineage.ChainHead.class
             })
     void isSerializedAsPojo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

@@ -12,6 +12,7 @@ import java.util.Set;
 final class Arguments {
     private final Map<String, String> flags = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, String> params = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
 
     /**
@@ -36,7 +37,8 @@ final class Arguments {
                 parsed.flags.put(name, value == null ? "true" : value);
                 continue;
             }
-            if (!known.contains(name) && !name.equals("set")) {
+            boolean repeated = name.equals("set") || name.equals("param") && known.contains(name);
+            if (!known.contains(name) && !repeated) {
                 throw new UsageException("unknown option --" + name);
             }
             if (value == null) {
@@ -45,12 +47,13 @@ final class Arguments {
                 }
                 value = args.get(++i);
             }
-            if (name.equals("set")) {
+            if (repeated) {
                 int at = value.indexOf('=');
                 if (at <= 0) {
-                    throw new UsageException("--set takes KEY=VALUE, got '" + value + "'");
+                    throw new UsageException("--" + name + " takes KEY=VALUE, got '" + value + "'");
                 }
-                parsed.settings.put(value.substring(0, at), value.substring(at + 1));
+                (name.equals("set") ? parsed.settings : parsed.params)
+                        .put(value.substring(0, at), value.substring(at + 1));
             } else {
                 parsed.flags.put(name, value);
             }
@@ -80,6 +83,11 @@ final class Arguments {
 
     Map<String, String> settings() {
         return settings;
+    }
+
+    /** The repeated {@code --param NAME=VALUE} of commands that accept them. */
+    Map<String, String> params() {
+        return params;
     }
 
     List<String> positional() {

@@ -12,16 +12,20 @@ import io.hormesis.jobs.demo.Demo;
 import io.hormesis.jobs.detect.DetectJob;
 import io.hormesis.jobs.kafka.ByteProducers;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
+import io.hormesis.jobs.lineage.LineageCatalog;
+import io.hormesis.jobs.lineage.LineageTables;
+import io.hormesis.jobs.lineage.LineageVerifier;
 import io.hormesis.jobs.sim.FleetSimulator;
+import io.hormesis.jobs.sql.LineageQueries;
 import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.jobs.sql.SqlSketches;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -46,9 +50,10 @@ public final class HormesisCli {
                     "  demo        run everything on this machine: a Kafka broker, the three",
                     "              pipelines on a Flink MiniCluster, the simulated fleet, then SQL",
                     "  sql QUERY   run Flink SQL (batch) over the lineage tables",
+                    "  verify-lineage  recompute the hash chains of the lineage tables",
                     "  watch       run the WATCH job (inference events -> signals)",
                     "  control     run the CONTROL job (signals -> signed commands)",
-                    "  lineage     run the LINEAGE job (signals, commands -> Iceberg)",
+                    "  lineage     run the LINEAGE job (every record -> Iceberg, hash-chained)",
                     "  all         run the three pipelines in one job",
                     "  simulate    produce the simulated fleet's inference events to Kafka",
                     "  detect      score NAB-style series files with the WATCH anomaly scorer",
@@ -78,20 +83,21 @@ public final class HormesisCli {
                         "  --timeout SECONDS  give up if the pipelines have not settled (90)",
                         "  --kafka-lib DIR    the Kafka broker's jars (default",
                         "                     kafka-broker/target/lib, or $HORMESIS_KAFKA_LIB)"));
+        COMMAND_HELP.put("sql", sqlHelp());
         COMMAND_HELP.put(
-                "sql",
+                "verify-lineage",
                 String.join(
                         "\n",
-                        "usage: hormesis sql \"SELECT ...\" [--warehouse DIR] [--set KEY=VALUE]",
+                        "usage: hormesis verify-lineage [--warehouse DIR] [--set KEY=VALUE ...]",
                         "",
-                        "Runs one Flink SQL statement in batch mode with the Iceberg catalog",
-                        "registered and 'lineage' as the current database, and prints a table.",
-                        "Tables: signals, commands.",
+                        "Recomputes every hash chain of the lineage tables (per deployment, across",
+                        "all tables: seq 1, 2, 3, ..., hash = SHA-256(prev_hash || canonical row))",
+                        "and prints each row that was altered, removed, duplicated or re-linked,",
+                        "with its chain, table and seq. Exits 0 when every chain verifies, 1 when",
+                        "it finds a problem. The catalog is chosen as for the jobs",
+                        "(iceberg.catalog-type, iceberg.catalog-uri; see 'hormesis options').",
                         "",
-                        "  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)",
-                        "",
-                        "Statistics functions, registered in every session:",
-                        SqlSketches.HELP));
+                        "  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)"));
         String job =
                 String.join(
                         "\n",
@@ -153,7 +159,8 @@ public final class HormesisCli {
         System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
-    static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+    /** Runs one command as {@code main} would, printing to out and err; returns the exit code. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         if (args.isEmpty() || List.of("help", "--help", "-h").contains(args.get(0))) {
             if (args.size() > 1 && COMMAND_HELP.containsKey(args.get(1))) {
                 out.println(COMMAND_HELP.get(args.get(1)));
@@ -174,6 +181,8 @@ public final class HormesisCli {
                     return demo(rest, out);
                 case "sql":
                     return sql(rest, out);
+                case "verify-lineage":
+                    return verifyLineage(rest, out);
                 case "watch":
                     return job(rest, EnumSet.of(HormesisJobs.Pipeline.WATCH), "hormesis-watch");
                 case "control":
@@ -222,17 +231,86 @@ public final class HormesisCli {
         return 0;
     }
 
+    private static String sqlHelp() {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("usage: hormesis sql \"SELECT ...\" [--warehouse DIR] [--set KEY=VALUE]");
+        lines.add("       hormesis sql --file FILE [--param NAME=VALUE ...] [--warehouse DIR]");
+        lines.add("");
+        lines.add("Runs one Flink SQL statement in batch mode with the Iceberg catalog");
+        lines.add("registered, 'lineage' as the current database and UTC as the time zone,");
+        lines.add("and prints a table. Tables: " + tableNames() + ".");
+        lines.add("");
+        lines.add("  --warehouse DIR    Iceberg warehouse (default .hormesis/warehouse)");
+        lines.add("  --file FILE        a query file, or the name of a bundled one (below)");
+        lines.add("  --param NAME=VAL   fills ${NAME} in the file (${NAME:default} has a");
+        lines.add("                     default; ${now} defaults to the current UTC time)");
+        lines.add("");
+        lines.add("Bundled query files (jobs/src/main/resources/sql/):");
+        for (String name : LineageQueries.BUNDLED) {
+            try {
+                String sql = LineageQueries.bundled(name);
+                lines.add("  " + name);
+                for (String line : LineageQueries.header(sql).split("\n")) {
+                    lines.add("      " + line);
+                }
+                Map<String, String> params = LineageQueries.parameters(sql);
+                if (!params.isEmpty()) {
+                    StringBuilder p = new StringBuilder("      params:");
+                    params.forEach(
+                            (k, v) ->
+                                    p.append(' ')
+                                            .append(k)
+                                            .append(v == null ? "" : "=" + v)
+                                            .append(k.equals("now") && v == null ? "=<now>" : ""));
+                    lines.add(p.toString());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        lines.add("");
+        lines.add("Statistics functions, registered in every session:");
+        lines.add(SqlSketches.HELP);
+        return String.join("\n", lines);
+    }
+
+    private static String tableNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (LineageTables table : LineageTables.values()) {
+            names.add(table.tableName());
+        }
+        return String.join(", ", names);
+    }
+
     private static int sql(List<String> args, PrintStream out) throws Exception {
-        Arguments a = Arguments.parse(args, Set.of("warehouse", "file"), Set.of());
+        Arguments a = Arguments.parse(args, Set.of("warehouse", "file", "param"), Set.of());
         String statement;
-        if (a.has("file")) {
-            statement = Files.readString(Path.of(a.flag("file", "")), StandardCharsets.UTF_8);
-        } else if (a.positional().size() == 1) {
+        if (a.has("file") && a.positional().isEmpty()) {
+            statement =
+                    LineageQueries.substitute(
+                            LineageQueries.load(a.flag("file", "")), a.params(), Instant.now());
+        } else if (!a.has("file") && a.positional().size() == 1) {
+            if (!a.params().isEmpty()) {
+                throw new Arguments.UsageException("--param goes with --file");
+            }
             statement = a.positional().get(0);
         } else {
             throw new Arguments.UsageException("give one SQL statement, quoted, or --file FILE");
         }
+        if (a.has("file")) {
+            // The answers of the query files are sentences: show them whole.
+            a.settings().putIfAbsent("table.display.max-column-width", "160");
+        }
         Configuration config = configuration(a, false);
+        requireWarehouse(config);
+        new LineageSql(config).print(stripTrailingSemicolon(statement), out);
+        return 0;
+    }
+
+    private static void requireWarehouse(Configuration config) {
+        if (!config.get(HormesisOptions.CATALOG_TYPE).equals("hadoop")) {
+            return;
+        }
         Path warehouse = Path.of(config.get(HormesisOptions.WAREHOUSE));
         if (!warehouse.isAbsolute() && !Files.isDirectory(warehouse)) {
             throw new IllegalArgumentException(
@@ -240,8 +318,43 @@ public final class HormesisCli {
                             + warehouse.toAbsolutePath()
                             + ": run 'hormesis demo' first or pass --warehouse DIR");
         }
-        new LineageSql(config).execute(stripTrailingSemicolon(statement)).print();
-        return 0;
+    }
+
+    private static int verifyLineage(List<String> args, PrintStream out) throws Exception {
+        Arguments a = Arguments.parse(args, Set.of("warehouse"), Set.of());
+        if (!a.positional().isEmpty()) {
+            throw new Arguments.UsageException("unexpected " + a.positional());
+        }
+        Configuration config = configuration(a, false);
+        requireWarehouse(config);
+        LineageVerifier.Report report = LineageVerifier.verify(LineageCatalog.loader(config));
+        out.printf(
+                Locale.ROOT,
+                "verify-lineage: %s: %d tables, %d rows, %d chains%n",
+                LineageCatalog.describe(config),
+                report.tables(),
+                report.rows(),
+                report.chains());
+        for (LineageVerifier.Finding f : report.findings()) {
+            out.printf(
+                    Locale.ROOT,
+                    "%-11s chain %s  table %s  seq %d: %s%n",
+                    f.problem(),
+                    f.chain(),
+                    f.table() == null ? "?" : f.table(),
+                    f.seq(),
+                    f.detail());
+        }
+        if (report.intact()) {
+            out.println("OK: every chain verifies");
+            return 0;
+        }
+        out.printf(
+                Locale.ROOT,
+                "FAILED: %d findings in %d chains%n",
+                report.findings().size(),
+                report.findings().stream().map(LineageVerifier.Finding::chain).distinct().count());
+        return 1;
     }
 
     private static String stripTrailingSemicolon(String sql) {

@@ -115,6 +115,32 @@ public final class HormesisOptions {
                     .defaultValue("hormesis")
                     .withDescription("Name of the Iceberg catalog in SQL.");
 
+    public static final ConfigOption<String> CATALOG_TYPE =
+            ConfigOptions.key("iceberg.catalog-type")
+                    .stringType()
+                    .defaultValue("hadoop")
+                    .withDescription(
+                            "Iceberg catalog: hadoop (tables under iceberg.warehouse, the default),"
+                                    + " jdbc (table pointers in a database at iceberg.catalog-uri,"
+                                    + " e.g. jdbc:sqlite:/data/catalog.db, files under"
+                                    + " iceberg.warehouse) or rest (a REST catalog at"
+                                    + " iceberg.catalog-uri).");
+
+    public static final ConfigOption<String> CATALOG_URI =
+            ConfigOptions.key("iceberg.catalog-uri")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "JDBC URL (iceberg.catalog-type=jdbc) or REST endpoint (rest).");
+
+    public static final ConfigOption<Map<String, String>> CATALOG_PROPERTIES =
+            ConfigOptions.key("iceberg.catalog-properties")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "Further Iceberg catalog properties, KEY:VALUE,KEY:VALUE (e.g."
+                                    + " jdbc.user:iceberg, credential:ID:SECRET, io-impl:...).");
+
     public static final ConfigOption<Double> WATCH_FIRE_P =
             ConfigOptions.key("watch.fire-p")
                     .doubleType()
@@ -234,6 +260,18 @@ public final class HormesisOptions {
 
     /** Fails fast with a message that names the setting. */
     public static void validate(Configuration c) {
+        String catalogType = c.get(CATALOG_TYPE);
+        if (!List.of("hadoop", "jdbc", "rest").contains(catalogType)) {
+            throw new IllegalArgumentException(
+                    CATALOG_TYPE.key()
+                            + " must be hadoop, jdbc or rest, got '"
+                            + catalogType
+                            + "'");
+        }
+        if (!catalogType.equals("hadoop") && c.getOptional(CATALOG_URI).isEmpty()) {
+            throw new IllegalArgumentException(
+                    CATALOG_TYPE.key() + "=" + catalogType + " needs " + CATALOG_URI.key());
+        }
         requireRange(c, WATCH_FIRE_P, 0.0, 1.0, false);
         requireAtLeast(c, CONTROL_INITIAL_REPLICAS, 1);
         if (c.get(CONTROL_MAX_REPLICAS) < c.get(CONTROL_INITIAL_REPLICAS)) {

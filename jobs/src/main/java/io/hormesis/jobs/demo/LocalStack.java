@@ -2,6 +2,7 @@ package io.hormesis.jobs.demo;
 
 import org.apache.flink.configuration.Configuration;
 
+import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.kafka.ByteProducers;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
@@ -49,6 +50,10 @@ public final class LocalStack implements AutoCloseable {
             topics.put(config.get(HormesisOptions.TOPIC_SIGNALS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_COMMANDS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_DEAD_LETTERS), 1);
+            // The other topics LINEAGE reads (signals, commands, dead letters are above).
+            for (String topic : HormesisJobs.lineageTopics(config).keySet()) {
+                topics.putIfAbsent(topic, 1);
+            }
             broker.createTopics(topics);
             return new LocalStack(broker, config);
         } catch (IOException | RuntimeException e) {

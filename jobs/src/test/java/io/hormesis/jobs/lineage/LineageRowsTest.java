@@ -46,7 +46,14 @@ class LineageRowsTest {
                                         3L,
                                         List.of("a", "b", "c")))
                         .build();
-        RowData row = LineageRows.signal(s);
+        RowData row =
+                LineageRows.toRowData(
+                        LineageTables.SIGNALS,
+                        LineageRows.signal(s),
+                        "chat-llm",
+                        1,
+                        LineageChain.GENESIS,
+                        "h");
         assertThat(row.getArity()).isEqualTo(LineageTables.SIGNALS.schema().columns().size());
         assertThat(row.getString(0).toString()).isEqualTo("sig-1");
         assertThat(row.getTimestamp(6, 6).toInstant()).isEqualTo(t);
@@ -67,12 +74,22 @@ class LineageRowsTest {
                                         .setExpiresAt(Instant.EPOCH)
                                         .setReason("r")
                                         .setSignalIds(List.of("sig-1"))
-                                        .setScale(new ScaleAction(2, 7, null, null))
+                                        .setScale(new ScaleAction(2, 7, 0.0, null))
                                         .build());
-        RowData row = LineageRows.command(c);
+        RowData row =
+                LineageRows.toRowData(
+                        LineageTables.COMMANDS,
+                        LineageRows.command(c),
+                        "chat-llm",
+                        7,
+                        LineageChain.GENESIS,
+                        "h");
         assertThat(row.getArity()).isEqualTo(LineageTables.COMMANDS.schema().columns().size());
         assertThat(row.getInt(9)).isEqualTo(7);
         assertThat(row.isNullAt(11)).isTrue();
         assertThat(row.getString(14).toString()).isEqualTo(c.getSignature());
+        assertThat(row.getDouble(15)).isEqualTo(0.0);
+        assertThat(row.getString(17).toString()).isEqualTo("chat-llm");
+        assertThat(row.getLong(18)).isEqualTo(7L);
     }
 }
