@@ -22,6 +22,8 @@
 #   HORMESIS_PROM_PORTS    Prometheus reporter port range, one port per process [9249-9250]
 #   HORMESIS_SLOTS         task slots of a TaskManager [3: WATCH, CONTROL, LINEAGE jobs]
 #   HORMESIS_KAFKA_PORT    Kafka client listener [29092]  HORMESIS_KAFKA_CONTROLLER_PORT [29093]
+#   HORMESIS_TOPICS        topics created by start, NAME:PARTITIONS
+#                          [inference-events:2 signals:1 commands:1 dead-letters:1]
 #   HORMESIS_FLINK_CONF_OVERRIDES  extra "key: value" lines for config.yaml (newline-separated)
 #   HORMESIS_WAIT_SECONDS  upper bound of every wait [120]
 set -euo pipefail
@@ -36,6 +38,7 @@ SLOTS="${HORMESIS_SLOTS:-3}"
 KAFKA_PORT="${HORMESIS_KAFKA_PORT:-29092}"
 KAFKA_CONTROLLER_PORT="${HORMESIS_KAFKA_CONTROLLER_PORT:-29093}"
 WAIT_SECONDS="${HORMESIS_WAIT_SECONDS:-120}"
+TOPICS="${HORMESIS_TOPICS:-inference-events:2 signals:1 commands:1 dead-letters:1}"
 FLINK_LIB="$ROOT/flink-cluster/target/lib"
 KAFKA_LIB="${HORMESIS_KAFKA_LIB:-$ROOT/kafka-broker/target/lib}"
 CONF="$DIR/conf"
@@ -309,6 +312,20 @@ start_kafka() {
     log "Kafka broker (pid $(pid_of kafka)) up on 127.0.0.1:$KAFKA_PORT"
 }
 
+# Creates the topics the jobs read and write (the broker does not auto-create them), in parallel.
+create_topics() {
+    local spec pids=() failed=0
+    for spec in $TOPICS; do
+        kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+            --create --if-not-exists --topic "${spec%%:*}" --partitions "${spec##*:}" \
+            --replication-factor 1 >> "$LOGS/kafka-topics.log" 2>&1 &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    ((failed == 0)) || die "creating topics failed; see $LOGS/kafka-topics.log"
+    log "topics ready: $TOPICS"
+}
+
 status() {
     local name
     for name in kafka jobmanager taskmanager; do
@@ -331,6 +348,7 @@ main() {
             mkdir -p "$DIR" "$LOGS"
             write_flink_conf
             alive kafka || start_kafka
+            create_topics
             start_jobmanager
             start_taskmanager
             ;;
