@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -144,33 +145,36 @@ class ClusterFaultsITCase {
             }
             awaitRecovered(rest, jobs, -1, "the first start");
 
-            AtomicInteger produced = new AtomicInteger();
-            CompletableFuture<Void> producing =
-                    CompletableFuture.runAsync(
-                            () -> produce(cluster.bootstrapServers(), records, produced));
             int total = records.size();
+            int[] points = {total / 10, total / 4, total * 2 / 5, total / 2, total * 4 / 5};
+            GatedProducer producer = new GatedProducer(records, points);
+            CompletableFuture<Void> producing =
+                    CompletableFuture.runAsync(() -> producer.run(cluster.bootstrapServers()));
 
-            awaitProduced(produced, producing, total / 10);
-            killAndReplaceTaskManager(cluster, rest, jobs, 1);
+            producer.awaitGate(0, producing);
+            killAndReplaceTaskManager(cluster, rest, jobs, 1, producer, 0);
 
-            awaitProduced(produced, producing, total / 4);
+            producer.awaitGate(1, producing);
             long restart = System.currentTimeMillis();
             cluster.restartKafka();
+            producer.release(1);
             awaitRecovered(rest, jobs, restart, "the broker restart");
             figures.add(
                     String.format(
                             Locale.ROOT,
-                            "broker restart: recovered in %.1f s",
+                            "broker restart at record %d: every job running with a checkpoint"
+                                    + " after it %.1f s after the restart began",
+                            points[1],
                             (System.currentTimeMillis() - restart) / 1000.0));
 
-            awaitProduced(produced, producing, total * 2 / 5);
-            killAndReplaceTaskManager(cluster, rest, jobs, 2);
+            producer.awaitGate(2, producing);
+            killAndReplaceTaskManager(cluster, rest, jobs, 2, producer, 2);
 
-            awaitProduced(produced, producing, total / 2);
-            warehouseOutage(cluster, rest, jobs, warehouse, produced, producing, total * 7 / 10);
+            producer.awaitGate(3, producing);
+            warehouseOutage(cluster, rest, jobs, warehouse, producer, producing, total * 7 / 10);
 
-            awaitProduced(produced, producing, total * 4 / 5);
-            killAndReplaceTaskManager(cluster, rest, jobs, 3);
+            producer.awaitGate(4, producing);
+            killAndReplaceTaskManager(cluster, rest, jobs, 3, producer, 4);
 
             producing.get(RECOVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             figures.add("events in: " + total + " (" + MALFORMED + " malformed)");
@@ -184,10 +188,17 @@ class ClusterFaultsITCase {
     }
 
     private void killAndReplaceTaskManager(
-            StandaloneCluster cluster, FlinkRest rest, Map<String, String> jobs, int n)
+            StandaloneCluster cluster,
+            FlinkRest rest,
+            Map<String, String> jobs,
+            int n,
+            GatedProducer producer,
+            int gate)
             throws Exception {
         long killed = System.currentTimeMillis();
         cluster.killTaskManager();
+        // The stream goes on while the TaskManager is down.
+        producer.release(gate);
         cluster.startTaskManager();
         long registered = System.currentTimeMillis();
         awaitRecovered(rest, jobs, killed, "kill " + n);
@@ -195,10 +206,11 @@ class ClusterFaultsITCase {
         figures.add(
                 String.format(
                         Locale.ROOT,
-                        "kill -9 TaskManager #%d: new TaskManager registered after %.1f s; every"
-                                + " job running with a checkpoint after the kill %.1f s after"
-                                + " the kill",
+                        "kill -9 TaskManager #%d at record %d: new TaskManager registered after"
+                                + " %.1f s; every job running with a checkpoint after the kill"
+                                + " %.1f s after the kill",
                         n,
+                        producer.gate(gate),
                         (registered - killed) / 1000.0,
                         (recovered - killed) / 1000.0));
     }
@@ -213,7 +225,7 @@ class ClusterFaultsITCase {
             FlinkRest rest,
             Map<String, String> jobs,
             Path warehouse,
-            AtomicInteger produced,
+            GatedProducer producer,
             CompletableFuture<Void> producing,
             int until)
             throws Exception {
@@ -224,14 +236,27 @@ class ClusterFaultsITCase {
         long start = System.currentTimeMillis();
         Files.move(warehouse, away);
         Files.writeString(warehouse, "the warehouse is unavailable\n");
+        producer.release(3);
         try {
-            awaitProduced(produced, producing, until);
             long deadline = System.nanoTime() + RECOVERY_TIMEOUT.toNanos();
-            while (rest.numRestarts(lineage) <= restartsBefore) {
+            while (producer.produced() < until
+                    || rest.numRestarts(lineage) <= restartsBefore
+                    || commandsCommitted(cluster) <= commandsBefore) {
                 if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("LINEAGE never failed on the missing warehouse");
+                    throw new TimeoutException(
+                            "during the warehouse outage: produced "
+                                    + producer.produced()
+                                    + " of "
+                                    + until
+                                    + ", LINEAGE restarts "
+                                    + (rest.numRestarts(lineage) - restartsBefore)
+                                    + ", new commands "
+                                    + (commandsCommitted(cluster) - commandsBefore));
                 }
-                Thread.sleep(250);
+                if (producing.isDone()) {
+                    producing.get();
+                }
+                Thread.sleep(500);
             }
         } finally {
             Files.delete(warehouse);
@@ -295,46 +320,91 @@ class ClusterFaultsITCase {
         }
     }
 
-    private static void awaitProduced(
-            AtomicInteger produced, CompletableFuture<Void> producing, int atLeast)
-            throws Exception {
-        long deadline = System.nanoTime() + RECOVERY_TIMEOUT.toNanos();
-        while (produced.get() < atLeast) {
-            if (producing.isDone()) {
-                producing.get();
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("producer at " + produced.get() + " of " + atLeast);
-            }
-            Thread.sleep(100);
-        }
-    }
+    /**
+     * Produces the records paced at {@link #SPEEDUP}, keyed by deployment, stopping at each gate (a
+     * record index) until the test has injected its fault there, so every fault hits the stream at
+     * the same point however slow the machine.
+     */
+    private static final class GatedProducer {
+        private final List<SimRecord> records;
+        private final int[] gates;
+        private final CountDownLatch[] reached;
+        private final CountDownLatch[] released;
+        private final AtomicInteger produced = new AtomicInteger();
 
-    /** Produces the records paced at {@link #SPEEDUP}, keyed by deployment, and flushes. */
-    private static void produce(String bootstrap, List<SimRecord> records, AtomicInteger count) {
-        long wallStart = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = ByteProducers.create(bootstrap)) {
-            for (SimRecord r : records) {
-                long due = (long) (Duration.between(START, r.eventTime()).toNanos() / SPEEDUP);
-                long wait = due - (System.nanoTime() - wallStart);
-                if (wait > 0) {
-                    // Pacing, not waiting on a condition: the stream has a rate.
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-                producer.send(
-                        new ProducerRecord<>(
-                                "inference-events",
-                                null,
-                                r.eventTime().toEpochMilli(),
-                                r.key().getBytes(StandardCharsets.UTF_8),
-                                r.value()));
-                count.incrementAndGet();
+        GatedProducer(List<SimRecord> records, int[] gates) {
+            this.records = records;
+            this.gates = gates.clone();
+            this.reached = new CountDownLatch[gates.length];
+            this.released = new CountDownLatch[gates.length];
+            for (int i = 0; i < gates.length; i++) {
+                reached[i] = new CountDownLatch(1);
+                released[i] = new CountDownLatch(1);
             }
-            producer.flush();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        }
+
+        int produced() {
+            return produced.get();
+        }
+
+        int gate(int i) {
+            return gates[i];
+        }
+
+        void awaitGate(int i, CompletableFuture<Void> producing) throws Exception {
+            long deadline = System.nanoTime() + RECOVERY_TIMEOUT.toNanos();
+            while (!reached[i].await(250, TimeUnit.MILLISECONDS)) {
+                if (producing.isDone()) {
+                    producing.get();
+                    throw new IllegalStateException("the producer ended before gate " + i);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("producer at " + produced + ", gate " + gates[i]);
+                }
+            }
+        }
+
+        void release(int i) {
+            released[i].countDown();
+        }
+
+        void run(String bootstrap) {
+            long wallStart = System.nanoTime();
+            long pausedNanos = 0;
+            int next = 0;
+            try (KafkaProducer<byte[], byte[]> producer = ByteProducers.create(bootstrap)) {
+                for (int n = 0; n < records.size(); n++) {
+                    if (next < gates.length && n == gates[next]) {
+                        producer.flush();
+                        long pause = System.nanoTime();
+                        reached[next].countDown();
+                        if (!released[next].await(10, TimeUnit.MINUTES)) {
+                            throw new IllegalStateException("gate " + next + " never released");
+                        }
+                        pausedNanos += System.nanoTime() - pause;
+                        next++;
+                    }
+                    SimRecord r = records.get(n);
+                    long due = (long) (Duration.between(START, r.eventTime()).toNanos() / SPEEDUP);
+                    long wait = due - (System.nanoTime() - wallStart - pausedNanos);
+                    if (wait > 0) {
+                        // Pacing, not waiting on a condition: the stream has a rate.
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    producer.send(
+                            new ProducerRecord<>(
+                                    "inference-events",
+                                    null,
+                                    r.eventTime().toEpochMilli(),
+                                    r.key().getBytes(StandardCharsets.UTF_8),
+                                    r.value()));
+                    produced.incrementAndGet();
+                }
+                producer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 
