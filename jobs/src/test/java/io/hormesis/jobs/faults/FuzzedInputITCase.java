@@ -1,10 +1,12 @@
-package io.hormesis.jobs;
+package io.hormesis.jobs.faults;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import io.hormesis.jobs.FlinkEnvironments;
+import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.demo.LocalStack;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
