@@ -1,6 +1,7 @@
 package io.hormesis.jobs;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
@@ -8,6 +9,17 @@ import java.time.Duration;
 /** Builds the execution environments the CLI and the tests run on. */
 public final class FlinkEnvironments {
     private FlinkEnvironments() {}
+
+    private static volatile boolean submittedToCluster;
+
+    /**
+     * Whether the last {@link #forJob} environment was a cluster's ({@code flink run}, REST {@code
+     * /jars/<id>/run}) rather than a local MiniCluster. The main method then runs inside the client
+     * or the JobManager's JVM, which it must not exit.
+     */
+    public static boolean submittedToCluster() {
+        return submittedToCluster;
+    }
 
     public static final String PROMETHEUS_FACTORY =
             "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
@@ -39,6 +51,7 @@ public final class FlinkEnvironments {
     public static StreamExecutionEnvironment forJob(Configuration settings) {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(settings);
+        submittedToCluster = !(env instanceof LocalStreamEnvironment);
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(Duration.ofSeconds(10).toMillis());
         }

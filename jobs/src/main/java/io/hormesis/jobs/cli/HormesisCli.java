@@ -156,7 +156,13 @@ public final class HormesisCli {
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(run(Arrays.asList(args), System.out, System.err));
+        int code = run(Arrays.asList(args), System.out, System.err);
+        // A job submitted through the REST API runs this main inside the JobManager, and a
+        // detached submission returns at once: System.exit would take the JobManager down.
+        if (code == 0 && FlinkEnvironments.submittedToCluster()) {
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs one command as {@code main} would, printing to out and err; returns the exit code. */

@@ -156,6 +156,17 @@ public final class HormesisOptions {
                     .defaultValue(Duration.ofMinutes(5))
                     .withDescription("Events stamped further ahead of the wall clock are invalid.");
 
+    public static final ConfigOption<List<String>> WATCH_KNOWN_DEPLOYMENTS =
+            ConfigOptions.key("watch.known-deployments")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Deployments WATCH accepts events from (a;b;c); events of"
+                                    + " any other go to dead-letters as UNKNOWN_DEPLOYMENT, so a"
+                                    + " misconfigured or hostile producer cannot create keyed"
+                                    + " state at will. Empty (the default): every deployment.");
+
     public static final ConfigOption<Duration> STATE_TTL =
             ConfigOptions.key("state.ttl")
                     .durationType()

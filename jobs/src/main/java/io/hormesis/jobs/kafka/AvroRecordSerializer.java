@@ -1,5 +1,6 @@
 package io.hormesis.jobs.kafka;
 
+import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 
@@ -21,17 +22,30 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
     private final String topic;
     private final AvroCodec<T> codec;
     private final SerializableFunction<T, String> key;
+    private final Class<T> recordClass;
+
+    private transient SinkMetrics metrics;
 
     public AvroRecordSerializer(
             String topic, Class<T> recordClass, SerializableFunction<T, String> key) {
         this.topic = Objects.requireNonNull(topic, "topic");
+        this.recordClass = Objects.requireNonNull(recordClass, "recordClass");
         this.codec = AvroCodec.of(recordClass);
         this.key = Objects.requireNonNull(key, "key");
     }
 
     @Override
+    public void open(
+            SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+        metrics = SinkMetrics.forType(recordClass, context.getMetricGroup());
+    }
+
+    @Override
     public ProducerRecord<byte[], byte[]> serialize(
             T element, KafkaSinkContext context, Long timestamp) {
+        if (metrics != null) {
+            metrics.record(element);
+        }
         return new ProducerRecord<>(
                 topic,
                 null,

@@ -63,13 +63,17 @@ public class DecodeFunction<T extends SpecificRecordBase> extends ProcessFunctio
             return;
         }
         String problem;
+        String code = DecodeException.Reason.INVALID.name();
         try {
             problem = validator.problem(record);
+            if (problem != null) {
+                code = validator.reasonCode(record, problem);
+            }
         } catch (RuntimeException e) {
             problem = "validation failed: " + e;
         }
         if (problem != null) {
-            reject(raw, DecodeException.Reason.INVALID.name(), problem, ctx);
+            reject(raw, code, problem, ctx);
             return;
         }
         out.collect(record);

@@ -3,9 +3,14 @@ package io.hormesis.jobs.watch;
 import io.hormesis.schema.InferenceEvent;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Rejects InferenceEvents whose values no serving replica can report. */
+/**
+ * Rejects InferenceEvents whose values no serving replica can report, and, when a list of known
+ * deployments is configured, events of any other deployment ({@value #UNKNOWN_DEPLOYMENT}).
+ */
 public final class InferenceEventValidator implements RecordValidator<InferenceEvent> {
     private static final long serialVersionUID = 1L;
 
@@ -15,17 +20,42 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
     /** Largest latency a request can plausibly take: one day, in milliseconds. */
     static final double MAX_LATENCY_MS = 86_400_000.0;
 
+    /** Most features one event may carry, and the longest feature name. */
+    static final int MAX_FEATURES = 1_024;
+
+    /** Reason code of an event whose deployment is not among the known ones. */
+    public static final String UNKNOWN_DEPLOYMENT = "UNKNOWN_DEPLOYMENT";
+
     private final long maxFutureSkewMillis;
+    private final Set<String> knownDeployments;
 
     public InferenceEventValidator(Duration maxFutureSkew) {
-        this.maxFutureSkewMillis = maxFutureSkew.toMillis();
+        this(maxFutureSkew, List.of());
     }
+
+    /**
+     * @param knownDeployments the deployments events may come from; empty accepts every one
+     */
+    public InferenceEventValidator(Duration maxFutureSkew, List<String> knownDeployments) {
+        this.maxFutureSkewMillis = maxFutureSkew.toMillis();
+        this.knownDeployments = Set.copyOf(knownDeployments);
+    }
+
+    @Override
+    public String reasonCode(InferenceEvent record, String problem) {
+        return problem.startsWith(UNKNOWN_PREFIX) ? UNKNOWN_DEPLOYMENT : "INVALID";
+    }
+
+    private static final String UNKNOWN_PREFIX = "unknown deployment ";
 
     @Override
     public String problem(InferenceEvent e) {
         String id = idProblem(e);
         if (id != null) {
             return id;
+        }
+        if (!knownDeployments.isEmpty() && !knownDeployments.contains(e.getDeployment())) {
+            return UNKNOWN_PREFIX + e.getDeployment() + " (watch.known-deployments)";
         }
         if (!Double.isFinite(e.getLatencyMs())
                 || e.getLatencyMs() < 0
@@ -46,7 +76,16 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
         if (score != null && !Double.isFinite(score)) {
             return "predictionScore must be finite or null, got " + score;
         }
+        if (e.getFeatures().size() > MAX_FEATURES) {
+            return e.getFeatures().size() + " features, over " + MAX_FEATURES;
+        }
         for (Map.Entry<String, Double> feature : e.getFeatures().entrySet()) {
+            if (feature.getKey().length() > MAX_ID_LENGTH) {
+                return "a feature name is "
+                        + feature.getKey().length()
+                        + " characters, over "
+                        + MAX_ID_LENGTH;
+            }
             if (feature.getValue() == null || !Double.isFinite(feature.getValue())) {
                 return "feature " + feature.getKey() + " must be finite, got " + feature.getValue();
             }
@@ -80,6 +119,9 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
             }
             if (id[1].length() > MAX_ID_LENGTH) {
                 return id[0] + " is " + id[1].length() + " characters, over " + MAX_ID_LENGTH;
+            }
+            if (id[1].chars().anyMatch(Character::isISOControl)) {
+                return id[0] + " contains control characters";
             }
         }
         return null;

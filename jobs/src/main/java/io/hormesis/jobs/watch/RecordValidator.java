@@ -10,6 +10,14 @@ public interface RecordValidator<T> extends Serializable {
      */
     String problem(T record);
 
+    /**
+     * The dead-letter reason code for a {@code problem} this validator found in {@code record}:
+     * {@code INVALID} unless a validator tells its problems apart.
+     */
+    default String reasonCode(T record, String problem) {
+        return "INVALID";
+    }
+
     static <T> RecordValidator<T> acceptAll() {
         return record -> null;
     }

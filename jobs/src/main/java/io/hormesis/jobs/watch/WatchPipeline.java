@@ -26,7 +26,8 @@ public final class WatchPipeline {
                 new DecodeFunction<>(
                         InferenceEvent.class,
                         new InferenceEventValidator(
-                                config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW)));
+                                config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW),
+                                config.get(HormesisOptions.WATCH_KNOWN_DEPLOYMENTS)));
         SingleOutputStreamOperator<InferenceEvent> decoded =
                 events.process(decode, decode.producedType())
                         .uid("watch-decode")
