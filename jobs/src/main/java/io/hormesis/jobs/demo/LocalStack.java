@@ -49,6 +49,11 @@ public final class LocalStack implements AutoCloseable {
             topics.put(config.get(HormesisOptions.TOPIC_SIGNALS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_COMMANDS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_DEAD_LETTERS), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_RESOURCE_SAMPLES), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_MODEL_EVENTS), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_COMMAND_OUTCOMES), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_DECISIONS), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_POLICY_UPDATES), 1);
             broker.createTopics(topics);
             return new LocalStack(broker, config);
         } catch (IOException | RuntimeException e) {
