@@ -162,16 +162,16 @@ public final class DeploymentController {
                     priorWarmupMillis,
                     0.5,
                     10_000,
-                    0.8,
-                    2.0,
+                    Double.parseDouble(System.getProperty("hx.level", "0.8")),
+                    Double.parseDouble(System.getProperty("hx.lead", "1.0")),
                     0.2,
                     0.05,
                     1.5,
                     1.5,
                     0.9,
                     60_000,
-                    600_000,
-                    0.5,
+                    Long.parseLong(System.getProperty("hx.shrink", "600000")),
+                    Double.parseDouble(System.getProperty("hx.over", "0.5")),
                     0.10,
                     300_000,
                     30_000,
@@ -292,6 +292,8 @@ public final class DeploymentController {
 
     private long seq;
     private long lastTick = NONE;
+    private long firstTick = NONE;
+    private boolean violating;
 
     // Latest observations.
     private long lastTelemetryAt = NONE;
@@ -364,7 +366,7 @@ public final class DeploymentController {
                         config.judgeMinSamples(), config.judgeAlpha() / 3, config.judgeMinShift());
         this.forecaster =
                 new RateForecaster(
-                        config.bucketMillis(), new HoltWinters(0.5, 0.1, 0.0, 0.98, 1, 0.05));
+                        config.bucketMillis(), new HoltWinters(0.5, 0.2, 0.0, 0.85, 1, 0.2));
         this.warmup = new WarmupEstimator(config.priorWarmupMillis(), config.warmupAlpha());
         this.capacity =
                 new CapacityEstimator(
@@ -434,7 +436,7 @@ public final class DeploymentController {
         }
         forecaster.onEvents(t.eventTime() - t.intervalMillis(), t.requests());
         double rps = t.requestsPerSecond();
-        double previousLoad = lastLoadPerReplica;
+        boolean previousViolated = lastP95 > config.sloMillis();
         lastRps = rps;
         lastP95 = t.p95LatencyMillis();
         lastTelemetryAt = t.eventTime();
@@ -443,13 +445,10 @@ public final class DeploymentController {
         boolean isLive = t.modelVersion().equals(live);
         if (isLive && readyReplicas > 0 && t.requests() > 0) {
             boolean violated = t.p95LatencyMillis() > config.sloMillis();
-            // A queue left by an earlier overload drains at falling load: its latency is not this
-            // load's doing, so it does not teach the capacity.
-            boolean draining =
-                    violated
-                            && !Double.isNaN(previousLoad)
-                            && lastLoadPerReplica < 0.9 * previousLoad;
-            if (!draining) {
+            // Only a fresh violation teaches the capacity: after a violated interval the queue it
+            // left is still draining, and that latency is not this load's doing.
+            boolean carriedOver = violated && previousViolated;
+            if (!carriedOver) {
                 PolicyUpdate u = capacity.observe(lastLoadPerReplica, t.p95LatencyMillis());
                 if (u.changed()
                         && Math.abs(capacity.capacity() - reportedCapacity)
@@ -654,6 +653,9 @@ public final class DeploymentController {
                     "tick time must not go backwards: " + time + " < " + lastTick);
         }
         lastTick = time;
+        if (firstTick == NONE) {
+            firstTick = time;
+        }
         Out out = new Out();
         forecaster.advanceTo(time - 2 * config.bucketMillis());
 
@@ -712,9 +714,13 @@ public final class DeploymentController {
         if (lastTelemetryAt != NONE && readyReplicas >= 0) {
             boolean fresh = time - lastTelemetryAt <= 3 * config.bucketMillis();
             boolean violated = fresh && lastP95 > config.sloMillis();
+            // A violation teaches the headroom when it starts, and again only if it lasts with
+            // every replica asked for ready: while ordered replicas warm up, it is being handled.
+            boolean lesson = violated && (!violating || probeCommand == null);
+            violating = violated;
             double util = readyReplicas > 0 ? lastRps / (readyReplicas * capacity.capacity()) : 1.0;
             boolean over = fresh && !violated && util < config.overProvisionedUtilisation();
-            PolicyUpdate u = headroom.observe(time, violated, over);
+            PolicyUpdate u = headroom.observe(time, lesson, over && !violating);
             if (u.changed()) {
                 out.policy(time, "headroom", u.before(), u.after(), u.reason(), lastScaleCommand);
             }
@@ -782,10 +788,12 @@ public final class DeploymentController {
         }
         ScaleDecider.Decision d = decider.decide(time, forecast, rate, cap, current, h);
         if (d.action() == ScaleDecider.Action.HOLD) {
-            if (need < current && d.targetReplicas() == current && need != current) {
-                // Stabilised scale-down: report only when the window first holds it back.
-                return;
-            }
+            return;
+        }
+        if (d.targetReplicas() < current && time - firstTick < config.scaleDownWindowMillis()) {
+            // The stabilisation window has not seen a whole window yet: no scale-down from a
+            // first impression.
+            decider.onOutcome();
             return;
         }
         if (scaleWatch) {
@@ -1263,6 +1271,8 @@ public final class DeploymentController {
         retrainGate.writeTo(out);
         out.writeLong(seq);
         out.writeLong(lastTick);
+        out.writeLong(firstTick);
+        out.writeBoolean(violating);
         out.writeLong(lastTelemetryAt);
         out.writeDouble(lastRps);
         out.writeDouble(lastLoadPerReplica);
@@ -1329,6 +1339,8 @@ public final class DeploymentController {
         c.modelName = modelName;
         c.seq = in.readLong();
         c.lastTick = in.readLong();
+        c.firstTick = in.readLong();
+        c.violating = in.readBoolean();
         c.lastTelemetryAt = in.readLong();
         c.lastRps = in.readDouble();
         c.lastLoadPerReplica = in.readDouble();
