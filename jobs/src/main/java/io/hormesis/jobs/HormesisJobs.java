@@ -1,6 +1,7 @@
 package io.hormesis.jobs;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -13,6 +14,7 @@ import org.apache.flink.util.function.SerializableFunction;
 
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.control.ControlPipeline;
+import io.hormesis.jobs.control.ControlRecord;
 import io.hormesis.jobs.kafka.AvroRecordSerializer;
 import io.hormesis.jobs.kafka.RawRecord;
 import io.hormesis.jobs.kafka.RawRecordDeserializer;
@@ -20,10 +22,17 @@ import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineagePipeline;
 import io.hormesis.jobs.lineage.LineageTables;
 import io.hormesis.jobs.watch.DecodeFunction;
+import io.hormesis.jobs.watch.InferenceEventValidator;
 import io.hormesis.jobs.watch.RecordValidator;
 import io.hormesis.jobs.watch.WatchPipeline;
 import io.hormesis.schema.Command;
+import io.hormesis.schema.CommandOutcome;
 import io.hormesis.schema.DeadLetter;
+import io.hormesis.schema.Decision;
+import io.hormesis.schema.InferenceEvent;
+import io.hormesis.schema.ModelEvent;
+import io.hormesis.schema.PolicyUpdate;
+import io.hormesis.schema.ResourceSample;
 import io.hormesis.schema.Signal;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -79,24 +88,7 @@ public final class HormesisJobs {
             deadLetterSink(config, watch.deadLetters(), "watch");
         }
         if (chosen.contains(Pipeline.CONTROL)) {
-            DataStream<Signal> signals =
-                    decoded(
-                            env,
-                            config,
-                            config.get(HormesisOptions.TOPIC_SIGNALS),
-                            Signal.class,
-                            "hormesis-control",
-                            "control");
-            ControlPipeline.build(config, signals)
-                    .sinkTo(
-                            kafkaSink(
-                                    config,
-                                    config.get(HormesisOptions.TOPIC_COMMANDS),
-                                    Command.class,
-                                    Command::getDeployment,
-                                    "hormesis-control-commands"))
-                    .uid("control-commands-sink")
-                    .name("CONTROL: commands to Kafka");
+            defineControl(env, config, !chosen.contains(Pipeline.WATCH));
         }
         if (chosen.contains(Pipeline.LINEAGE)) {
             Map<String, LineageTables> tablesByTopic = lineageTopics(config);
@@ -130,6 +122,117 @@ public final class HormesisJobs {
                     "every lineage table needs its own topic, got " + topics);
         }
         return topics;
+    }
+
+    /**
+     * CONTROL reads five topics into one keyed stream. Inference events are decoded and validated
+     * as WATCH does; their dead letters are WATCH's to report, so CONTROL sends its own only when
+     * it runs without WATCH (otherwise a bad record would be reported twice).
+     */
+    private static void defineControl(
+            StreamExecutionEnvironment env, Configuration config, boolean ownDeadLetters) {
+        String group = "hormesis-control";
+        DecodeFunction<InferenceEvent> decodeEvents =
+                new DecodeFunction<>(
+                        InferenceEvent.class,
+                        new InferenceEventValidator(
+                                config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW)));
+        SingleOutputStreamOperator<InferenceEvent> events =
+                kafkaSource(env, config, config.get(HormesisOptions.TOPIC_INFERENCE_EVENTS), group)
+                        .process(decodeEvents, decodeEvents.producedType())
+                        .uid("control-events-decode")
+                        .name("CONTROL: decode inference events");
+        if (ownDeadLetters) {
+            deadLetterSink(
+                    config, events.getSideOutput(DecodeFunction.DEAD_LETTERS), "control-events");
+        }
+        TypeInformation<ControlRecord> type = TypeInformation.of(ControlRecord.class);
+        DataStream<ControlRecord> inputs =
+                events.map((InferenceEvent e) -> ControlRecord.of(e), type)
+                        .uid("control-events-tag")
+                        .name("CONTROL: tag inference events")
+                        .union(
+                                decoded(
+                                                env,
+                                                config,
+                                                config.get(HormesisOptions.TOPIC_SIGNALS),
+                                                Signal.class,
+                                                group,
+                                                "control-signals")
+                                        .map((Signal x) -> ControlRecord.of(x), type)
+                                        .uid("control-signals-tag")
+                                        .name("CONTROL: tag signals"),
+                                decoded(
+                                                env,
+                                                config,
+                                                config.get(HormesisOptions.TOPIC_RESOURCE_SAMPLES),
+                                                ResourceSample.class,
+                                                group,
+                                                "control-resources")
+                                        .map((ResourceSample x) -> ControlRecord.of(x), type)
+                                        .uid("control-resources-tag")
+                                        .name("CONTROL: tag resource samples"),
+                                decoded(
+                                                env,
+                                                config,
+                                                config.get(HormesisOptions.TOPIC_MODEL_EVENTS),
+                                                ModelEvent.class,
+                                                group,
+                                                "control-model-events")
+                                        .map((ModelEvent x) -> ControlRecord.of(x), type)
+                                        .uid("control-model-events-tag")
+                                        .name("CONTROL: tag model events"),
+                                decoded(
+                                                env,
+                                                config,
+                                                config.get(HormesisOptions.TOPIC_COMMAND_OUTCOMES),
+                                                CommandOutcome.class,
+                                                group,
+                                                "control-outcomes")
+                                        .map((CommandOutcome x) -> ControlRecord.of(x), type)
+                                        .uid("control-outcomes-tag")
+                                        .name("CONTROL: tag command outcomes"));
+        ControlPipeline.Outputs control = ControlPipeline.build(config, inputs);
+        control.commands()
+                .sinkTo(
+                        kafkaSink(
+                                config,
+                                config.get(HormesisOptions.TOPIC_COMMANDS),
+                                Command.class,
+                                Command::getDeployment,
+                                "hormesis-control-commands"))
+                .uid("control-commands-sink")
+                .name("CONTROL: commands to Kafka");
+        control.decisions()
+                .sinkTo(
+                        kafkaSink(
+                                config,
+                                config.get(HormesisOptions.TOPIC_DECISIONS),
+                                Decision.class,
+                                Decision::getDeployment,
+                                "hormesis-control-decisions"))
+                .uid("control-decisions-sink")
+                .name("CONTROL: decisions to Kafka");
+        control.policyUpdates()
+                .sinkTo(
+                        kafkaSink(
+                                config,
+                                config.get(HormesisOptions.TOPIC_POLICY_UPDATES),
+                                PolicyUpdate.class,
+                                PolicyUpdate::getDeployment,
+                                "hormesis-control-policy-updates"))
+                .uid("control-policy-updates-sink")
+                .name("CONTROL: policy updates to Kafka");
+        control.escalations()
+                .sinkTo(
+                        kafkaSink(
+                                config,
+                                config.get(HormesisOptions.TOPIC_SIGNALS),
+                                Signal.class,
+                                Signal::getDeployment,
+                                "hormesis-control-escalations"))
+                .uid("control-escalations-sink")
+                .name("CONTROL: escalation signals to Kafka");
     }
 
     /** Reads a topic of Avro records, sending undecodable ones to the dead-letter topic. */

@@ -4,7 +4,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.types.PojoTestUtils;
 
-import io.hormesis.jobs.control.DeploymentControlState;
+import io.hormesis.jobs.control.ControlClock;
+import io.hormesis.jobs.control.ControlRecord;
 import io.hormesis.jobs.detect.ScoredPoint;
 import io.hormesis.jobs.detect.SeriesPoint;
 import io.hormesis.jobs.kafka.RawRecord;
@@ -22,7 +23,8 @@ class PojoTypesTest {
             classes = {
                 RawRecord.class,
                 Observation.class,
-                DeploymentControlState.class,
+                ControlRecord.class,
+                ControlClock.class,
                 SeriesPoint.class,
                 ScoredPoint.class,
                 io.hormesis.jobs.lineage.LineageEntry.class,

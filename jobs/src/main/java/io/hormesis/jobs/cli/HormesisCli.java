@@ -16,6 +16,7 @@ import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineageTables;
 import io.hormesis.jobs.lineage.LineageVerifier;
 import io.hormesis.jobs.sim.FleetSimulator;
+import io.hormesis.jobs.simulate.Simulate;
 import io.hormesis.jobs.sql.LineageQueries;
 import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.jobs.sql.SqlSketches;
@@ -55,7 +56,7 @@ public final class HormesisCli {
                     "  control     run the CONTROL job (signals -> signed commands)",
                     "  lineage     run the LINEAGE job (every record -> Iceberg, hash-chained)",
                     "  all         run the three pipelines in one job",
-                    "  simulate    produce the simulated fleet's inference events to Kafka",
+                    "  simulate    close the loop over Kafka with the fleet twin (or demo events)",
                     "  detect      score NAB-style series files with the WATCH anomaly scorer",
                     "  bench watch measure WATCH throughput against a pass-through job",
                     "  options     list every --set KEY with its default and meaning",
@@ -145,14 +146,32 @@ public final class HormesisCli {
                 "simulate",
                 String.join(
                         "\n",
-                        "usage: hormesis simulate --bootstrap-servers HOST:PORT [--speedup X]",
-                        "                [--topic TOPIC]",
+                        "usage: hormesis simulate --bootstrap-servers HOST:PORT [--scenario S]",
+                        "                [--speedup X] [--trace DIR] [--seed N] [--duration D]",
+                        "                [--volume V] [--set KEY=VALUE ...]",
                         "",
-                        "Produces the demo fleet's four minutes of inference events (with a",
-                        "latency regression on chat-llm and five malformed records) to Kafka.",
+                        "Closes the control loop over Kafka with the fleet twin (one GPU deployment,",
+                        "M/M/c latency, 90 s replica warm-up, p95 SLO 4 s, versions v7 good and v8",
+                        "bad): produces its InferenceEvents, ResourceSamples, ModelEvents and",
+                        "CommandOutcomes, consumes the commands topic read_committed, verifies each",
+                        "command's HMAC signature, expiry and id (forged, replayed and expired ones",
+                        "are counted, not applied) and applies the accepted ones to the twin. The",
+                        "signing key is control.signing-key (or env HORMESIS_SIGNING_KEY), the",
+                        "same as the CONTROL job's. Run CONTROL with --set control.slo-ms=4000",
+                        "--set control.prior-capacity=4 to match the twin.",
                         "",
-                        "  --speedup X   simulated seconds per wall second (default 20; 0 = max)",
-                        "  --topic T     topic (default inference-events)"));
+                        "  --scenario S   surge, repeated-surges, bad-deploy, feature-drift,",
+                        "                 replica-crash, chaos (all at random, plus malformed,",
+                        "                 duplicated, late and out-of-order records, and forged,",
+                        "                 replayed and expired commands), or demo: the demo",
+                        "                 fleet's four minutes of inference events only (default)",
+                        "  --speedup X    simulated seconds per wall second (default 20; 0 = max)",
+                        "  --trace DIR    Azure LLM trace directory (default",
+                        "                 ../shared/data/azure-llm-2023; a synthetic load if absent)",
+                        "  --seed N       seed of the twin and of chaos (default 42)",
+                        "  --duration D   simulated time, e.g. 30min, 600s (default 30min)",
+                        "  --volume V     the deployment serves V times the trace (default 8)",
+                        "  --topic T      demo only: the topic (default inference-events)"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -383,12 +402,40 @@ public final class HormesisCli {
 
     private static int simulate(List<String> args, PrintStream out) throws Exception {
         Arguments a =
-                Arguments.parse(args, Set.of("bootstrap-servers", "speedup", "topic"), Set.of());
+                Arguments.parse(
+                        args,
+                        Set.of(
+                                "bootstrap-servers",
+                                "speedup",
+                                "topic",
+                                "scenario",
+                                "trace",
+                                "seed",
+                                "duration",
+                                "volume"),
+                        Set.of());
         String bootstrap = a.flag("bootstrap-servers", null);
         if (bootstrap == null) {
             throw new Arguments.UsageException("--bootstrap-servers is required");
         }
         double speedup = a.number("speedup", 20);
+        if (speedup < 0) {
+            throw new Arguments.UsageException("--speedup must be >= 0");
+        }
+        String scenario = a.flag("scenario", "demo");
+        if (!scenario.equals("demo")) {
+            return Simulate.run(
+                    new Simulate.Options(
+                            bootstrap,
+                            scenario,
+                            speedup,
+                            a.has("trace") ? Path.of(a.flag("trace", "")) : null,
+                            (long) a.number("seed", 42),
+                            Simulate.parseDuration(a.flag("duration", "30min")),
+                            a.number("volume", 8),
+                            a.settings()),
+                    out);
+        }
         FleetSimulator simulator = new FleetSimulator(FleetSimulator.Scenario.demoRecent());
         try (KafkaProducer<byte[], byte[]> producer = ByteProducers.create(bootstrap)) {
             int n =

@@ -188,8 +188,10 @@ public final class HormesisOptions {
     public static final ConfigOption<Duration> CONTROL_COOLDOWN =
             ConfigOptions.key("control.cooldown")
                     .durationType()
-                    .defaultValue(Duration.ofMinutes(2))
-                    .withDescription("Event time after a command during which no other is sent.");
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription(
+                            "Scale-down stabilisation window (HPA: 300 s): the target is the"
+                                    + " highest recommendation of this much event time.");
 
     public static final ConfigOption<Duration> CONTROL_COMMAND_TTL =
             ConfigOptions.key("control.command-ttl")
@@ -210,6 +212,74 @@ public final class HormesisOptions {
                     .stringType()
                     .defaultValue("k1")
                     .withDescription("Id of the signing key, so consumers can rotate keys.");
+
+    public static final ConfigOption<Double> CONTROL_SLO_MS =
+            ConfigOptions.key("control.slo-ms")
+                    .doubleType()
+                    .defaultValue(1500.0)
+                    .withDescription(
+                            "p95 latency objective (ms): capacity per replica is learned at it.");
+
+    public static final ConfigOption<Integer> CONTROL_MIN_REPLICAS =
+            ConfigOptions.key("control.min-replicas")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription("Lower bound of any SCALE target.");
+
+    public static final ConfigOption<Double> CONTROL_PRIOR_CAPACITY =
+            ConfigOptions.key("control.prior-capacity")
+                    .doubleType()
+                    .defaultValue(8.0)
+                    .withDescription(
+                            "Requests/s one replica is assumed to serve within the SLO until"
+                                    + " learned from (load, latency) observations.");
+
+    public static final ConfigOption<Duration> CONTROL_PRIOR_WARMUP =
+            ConfigOptions.key("control.prior-warmup")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription(
+                            "Replica warm-up time assumed until learned from SCALE outcomes.");
+
+    public static final ConfigOption<Duration> CONTROL_INTERVAL =
+            ConfigOptions.key("control.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Telemetry interval and tick of CONTROL (event time): inference"
+                                    + " events are aggregated per interval and version.");
+
+    public static final ConfigOption<Duration> CONTROL_CANARY_WINDOW =
+            ConfigOptions.key("control.canary-window")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "How long after a deploy the new version is judged against its"
+                                    + " predecessor (ROLLBACK), in event time.");
+
+    public static final ConfigOption<Duration> CONTROL_IDLE_AFTER =
+            ConfigOptions.key("control.idle-after")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "A deployment with no input for this much event time stops ticking;"
+                                    + " its state is dropped state.ttl later.");
+
+    public static final ConfigOption<Duration> CONTROL_MAX_OUT_OF_ORDERNESS =
+            ConfigOptions.key("control.max-out-of-orderness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription(
+                            "How far CONTROL's inputs may arrive out of event-time order; an"
+                                    + " inference event later than this is counted as late.");
+
+    public static final ConfigOption<Duration> CONTROL_IDLE_INPUT =
+            ConfigOptions.key("control.idle-input")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription(
+                            "Wall time after which a CONTROL input with no records stops"
+                                    + " holding back the watermark.");
 
     /** Every option above, by key. */
     public static List<ConfigOption<?>> all() {
@@ -285,6 +355,20 @@ public final class HormesisOptions {
         }
         requireRange(c, WATCH_FIRE_P, 0.0, 1.0, false);
         requireAtLeast(c, CONTROL_INITIAL_REPLICAS, 1);
+        requireAtLeast(c, CONTROL_MIN_REPLICAS, 0);
+        if (c.get(CONTROL_MIN_REPLICAS) > c.get(CONTROL_INITIAL_REPLICAS)) {
+            throw new IllegalArgumentException(
+                    CONTROL_MIN_REPLICAS.key()
+                            + " ("
+                            + c.get(CONTROL_MIN_REPLICAS)
+                            + ") must be <= "
+                            + CONTROL_INITIAL_REPLICAS.key()
+                            + " ("
+                            + c.get(CONTROL_INITIAL_REPLICAS)
+                            + ")");
+        }
+        requirePositive(c, CONTROL_SLO_MS);
+        requirePositive(c, CONTROL_PRIOR_CAPACITY);
         if (c.get(CONTROL_MAX_REPLICAS) < c.get(CONTROL_INITIAL_REPLICAS)) {
             throw new IllegalArgumentException(
                     CONTROL_MAX_REPLICAS.key()
@@ -297,7 +381,17 @@ public final class HormesisOptions {
                             + ")");
         }
         for (ConfigOption<Duration> option :
-                List.of(WATCH_MAX_FUTURE_SKEW, STATE_TTL, CONTROL_COOLDOWN, CONTROL_COMMAND_TTL)) {
+                List.of(
+                        WATCH_MAX_FUTURE_SKEW,
+                        STATE_TTL,
+                        CONTROL_COOLDOWN,
+                        CONTROL_COMMAND_TTL,
+                        CONTROL_PRIOR_WARMUP,
+                        CONTROL_INTERVAL,
+                        CONTROL_CANARY_WINDOW,
+                        CONTROL_IDLE_AFTER,
+                        CONTROL_MAX_OUT_OF_ORDERNESS,
+                        CONTROL_IDLE_INPUT)) {
             if (c.get(option).isNegative() || c.get(option).isZero()) {
                 throw new IllegalArgumentException(option.key() + " must be positive");
             }

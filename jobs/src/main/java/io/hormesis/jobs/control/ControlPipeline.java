@@ -1,34 +1,57 @@
 package io.hormesis.jobs.control;
 
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.schema.Command;
+import io.hormesis.schema.Decision;
+import io.hormesis.schema.PolicyUpdate;
 import io.hormesis.schema.Signal;
 
-/** CONTROL: signals in, signed commands out, one policy instance per deployment. */
+/**
+ * CONTROL: the deployment's inputs (inference events, signals, resource samples, model events,
+ * command outcomes) in, one {@link ControlFunction} per deployment; signed commands, decisions,
+ * policy updates and escalation signals out. Sources and sinks are the caller's.
+ */
 public final class ControlPipeline {
     private ControlPipeline() {}
 
-    public static DataStream<Command> build(Configuration config, DataStream<Signal> signals) {
-        LatencyScalePolicyFunction.Settings settings =
-                new LatencyScalePolicyFunction.Settings(
-                        config.get(HormesisOptions.CONTROL_INITIAL_REPLICAS),
-                        config.get(HormesisOptions.CONTROL_MAX_REPLICAS),
-                        config.get(HormesisOptions.CONTROL_COOLDOWN),
-                        config.get(HormesisOptions.CONTROL_COMMAND_TTL),
-                        config.get(HormesisOptions.STATE_TTL));
+    /** What CONTROL produces. */
+    public record Outputs(
+            DataStream<Command> commands,
+            DataStream<Decision> decisions,
+            DataStream<PolicyUpdate> policyUpdates,
+            DataStream<Signal> escalations) {}
+
+    public static Outputs build(Configuration config, DataStream<ControlRecord> inputs) {
+        ControlSettings settings = ControlSettings.from(config);
         CommandSigner signer =
                 new CommandSigner(
                         config.get(HormesisOptions.CONTROL_SIGNING_KEY_ID),
                         HormesisOptions.signingKey(config));
-        return signals.keyBy(Signal::getDeployment)
-                .process(
-                        new LatencyScalePolicyFunction(settings, signer),
-                        new AvroTypeInfo<>(Command.class))
-                .uid("control-scale-policy")
-                .name("CONTROL: scale policy");
+        WatermarkStrategy<ControlRecord> watermarks =
+                WatermarkStrategy.<ControlRecord>forBoundedOutOfOrderness(
+                                config.get(HormesisOptions.CONTROL_MAX_OUT_OF_ORDERNESS))
+                        .withTimestampAssigner((r, kafkaTimestamp) -> r.eventTimeMillis())
+                        .withIdleness(config.get(HormesisOptions.CONTROL_IDLE_INPUT));
+        SingleOutputStreamOperator<Command> commands =
+                inputs.assignTimestampsAndWatermarks(watermarks)
+                        .uid("control-event-time")
+                        .name("CONTROL: event time")
+                        .keyBy(ControlRecord::deployment)
+                        .process(
+                                new ControlFunction(settings, signer),
+                                new AvroTypeInfo<>(Command.class))
+                        .uid("control-policy")
+                        .name("CONTROL: policy per deployment");
+        return new Outputs(
+                commands,
+                commands.getSideOutput(ControlFunction.DECISIONS),
+                commands.getSideOutput(ControlFunction.POLICY_UPDATES),
+                commands.getSideOutput(ControlFunction.ESCALATIONS));
     }
 }

@@ -33,13 +33,19 @@ public final class Demo {
     /** How the demo runs. */
     public record Options(Path dir, Path kafkaLib, double speedup, Duration timeout) {}
 
-    /** The query the demo ends with: each command beside the signal behind it. */
+    /**
+     * The query the demo ends with: each command beside the detector signals of its deployment in
+     * the five minutes before it (CONTROL acts on its own telemetry and cites the signals it had
+     * seen; this join does not depend on which arrived first).
+     */
     public static final String WHY_QUERY =
             "SELECT c.issued_at, c.kind, c.deployment, c.from_replicas, c.target_replicas,"
                     + " s.signal_name, ROUND(s.`value`, 1) AS observed,"
                     + " ROUND(s.baseline['level'], 1) AS baseline_level,"
                     + " s.statistic, s.statistic_value AS p, s.window_count"
-                    + " FROM commands c JOIN signals s ON s.signal_id = c.signal_ids[1]"
+                    + " FROM commands c JOIN signals s ON s.deployment = c.deployment"
+                    + " AND s.kind <> 'ESCALATION' AND s.event_time <= c.issued_at"
+                    + " AND s.event_time > c.issued_at - INTERVAL '5' MINUTE"
                     + " ORDER BY c.issued_at";
 
     public static void run(Options options, PrintStream out) throws Exception {

@@ -50,7 +50,9 @@ public final class LocalStack implements AutoCloseable {
             topics.put(config.get(HormesisOptions.TOPIC_SIGNALS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_COMMANDS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_DEAD_LETTERS), 1);
-            // The other topics LINEAGE reads (signals, commands, dead letters are above).
+            topics.put(config.get(HormesisOptions.TOPIC_RESOURCE_SAMPLES), 1);
+            // The other topics LINEAGE reads (model events, outcomes, decisions, policy updates,
+            // data batches, baselines).
             for (String topic : HormesisJobs.lineageTopics(config).keySet()) {
                 topics.putIfAbsent(topic, 1);
             }

@@ -96,4 +96,27 @@ class HormesisCliTest {
                         "Tail probability at or below")
                 .doesNotContain("Description@");
     }
+
+    @Test
+    void simulateExplainsItsOptionsAndRefusesBadOnesBeforeTouchingKafka() throws Exception {
+        assertThat(run("simulate", "--help")).isZero();
+        assertThat(out())
+                .contains("--scenario", "--trace", "--seed", "--duration", "read_committed");
+        assertThat(run("simulate", "--bootstrap-servers", "127.0.0.1:1", "--scenario", "nope"))
+                .isEqualTo(2);
+        assertThat(err()).contains("unknown scenario 'nope'", "bad-deploy");
+        assertThat(
+                        run(
+                                "simulate",
+                                "--bootstrap-servers",
+                                "127.0.0.1:1",
+                                "--scenario",
+                                "surge",
+                                "--duration",
+                                "ten minutes"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--duration takes a duration");
+        assertThat(run("simulate", "--scenario", "surge")).isEqualTo(2);
+        assertThat(err()).contains("--bootstrap-servers is required");
+    }
 }
