@@ -148,16 +148,18 @@ def rows() -> dict[str, list[dict]]:
     }
 
 
-def chained(records: list[dict]) -> list[dict]:
-    """Adds chain (the deployment, or the dataset), seq, prev_hash and hash: SHA-256 over the
-    previous hash and the record's JSON."""
-    prev = "0" * 64
+def chained(name: str, records: list[dict], heads: dict) -> list[dict]:
+    """Adds chain (the deployment, or the dataset), seq (from 1, counted across the tables of a
+    chain, as LINEAGE does), prev_hash and hash (SHA-256 over the previous hash and the table name
+    and the record's JSON: the links are real, the canonical bytes are not LINEAGE's)."""
     out = []
-    for seq, r in enumerate(records):
+    for r in records:
+        chain = r.get("deployment", r.get("dataset"))
+        seq, prev = heads.get(chain, (0, "0" * 64))
         body = json.dumps(r, default=str, sort_keys=True).encode()
-        digest = hashlib.sha256(prev.encode() + body).hexdigest()
-        out.append(dict(r, chain=r.get("deployment", r.get("dataset")), seq=seq, prev_hash=prev, hash=digest))
-        prev = digest
+        digest = hashlib.sha256(bytes.fromhex(prev) + name.encode() + body).hexdigest()
+        out.append(dict(r, chain=chain, seq=seq + 1, prev_hash=prev, hash=digest))
+        heads[chain] = (seq + 1, digest)
     return out
 
 
@@ -166,9 +168,10 @@ def write(warehouse: Path) -> None:
         shutil.rmtree(warehouse)
     catalog = InMemoryCatalog("fixture", warehouse=warehouse.as_uri())
     catalog.create_namespace("lineage")
+    heads: dict = {}
     for name, records in rows().items():
         schema = pa.schema(SCHEMAS[name] + CHAIN_COLUMNS)
-        data = pa.Table.from_pylist(chained(records), schema=schema)
+        data = pa.Table.from_pylist(chained(name, records, heads), schema=schema)
         location = warehouse / "lineage" / name
         table = catalog.create_table(f"lineage.{name}", schema=schema, location=location.as_uri())
         table.append(data)
