@@ -1,4 +1,4 @@
--- Every command of the last hour, with its outcome and the time it took to show an effect: for
+-- What did every command of the last hour do, and how long did it take to show an effect? For
 -- each command issued in the hour up to now (or up to now=YYYY-MM-DD HH:MM:SS, UTC), what it
 -- asked for, the controller's latest report on it, the seconds from issue until the controller
 -- applied it and until the first verdict on its effect (EFFECTIVE or NOT_EFFECTIVE).

@@ -11,8 +11,8 @@ WITH latest AS (
         FROM command_outcomes o
     ) WHERE rn = 1
 )
-SELECT u.event_time, u.deployment, u.parameter, u.value_before, u.value_after,
-       ROUND(u.value_after - u.value_before, 4) AS change, u.reason, u.command_id,
+SELECT u.event_time, u.deployment, u.`parameter`, u.value_before, u.value_after,
+       ROUND(u.value_after - u.value_before, 4) AS `change`, u.reason, u.command_id,
        c.kind AS command_kind,
        CASE WHEN c.kind = 'SCALE' THEN CONCAT('replicas ', CAST(c.from_replicas AS STRING), ' -> ',
                                              CAST(c.target_replicas AS STRING))
@@ -21,5 +21,5 @@ SELECT u.event_time, u.deployment, u.parameter, u.value_before, u.value_after,
 FROM policy_updates u
 LEFT JOIN commands c ON c.command_id = u.command_id
 LEFT JOIN latest l ON l.command_id = u.command_id
-WHERE u.deployment LIKE '${deployment:%}' AND u.parameter = '${parameter:headroom}'
+WHERE u.deployment LIKE '${deployment:%}' AND u.`parameter` = '${parameter:headroom}'
 ORDER BY u.deployment, u.event_time, u.seq

@@ -41,6 +41,36 @@ class HormesisCliTest {
     }
 
     @Test
+    void sqlHelpListsTheTablesAndTheBundledQueryFilesWithTheirParameters() throws Exception {
+        assertThat(run("sql", "--help")).isZero();
+        assertThat(out())
+                .contains(
+                        "--param NAME=VAL",
+                        "signals, decisions, commands, command_outcomes, model_versions,"
+                                + " data_batches, baselines, policy_updates, dead_letters",
+                        "why-rollback.sql",
+                        "params: deployment at",
+                        "live-version-training-data.sql",
+                        "commands-last-hour.sql",
+                        "headroom-evolution.sql");
+        assertThat(run("verify-lineage", "--help")).isZero();
+        assertThat(out()).contains("Exits 0 when every chain verifies, 1 when");
+    }
+
+    @Test
+    void aQueryFileWithoutItsParametersFailsAndNamesThem() throws Exception {
+        assertThat(run("sql", "--file", "why-rollback.sql", "--warehouse", "/nonexistent"))
+                .isEqualTo(2);
+        assertThat(err()).contains("give --param NAME=VALUE for [deployment, at]");
+    }
+
+    @Test
+    void aBadCatalogTypeFailsFast() throws Exception {
+        assertThat(run("verify-lineage", "--set", "iceberg.catalog-type=hive")).isEqualTo(2);
+        assertThat(err()).contains("iceberg.catalog-type must be hadoop, jdbc or rest");
+    }
+
+    @Test
     void anUnknownCommandFailsWithUsage() throws Exception {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err()).contains("unknown command 'frobnicate'", "usage:");
