@@ -191,7 +191,7 @@ class AllInOneITCase {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                        .timeout(Duration.ofSeconds(10))
+                        .timeout(Duration.ofSeconds(60))
                         .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString()).body();
     }
