@@ -49,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
             topics.put(config.get(HormesisOptions.TOPIC_SIGNALS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_COMMANDS), 1);
             topics.put(config.get(HormesisOptions.TOPIC_DEAD_LETTERS), 1);
+            topics.put(config.get(HormesisOptions.TOPIC_BASELINES), 1);
             broker.createTopics(topics);
             return new LocalStack(broker, config);
         } catch (IOException | RuntimeException e) {
