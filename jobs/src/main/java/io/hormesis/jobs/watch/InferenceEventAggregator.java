@@ -44,6 +44,7 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
     private final int maxKeys;
 
     private transient AvroCodec<InferenceEvent> codec;
+    private transient InferenceEvent reuse;
     private transient Map<Names, KeyedInterval> open;
     private transient long buffered;
     private transient Counter recordsIn;
@@ -87,7 +88,9 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
         recordsIn.inc();
         InferenceEvent e;
         try {
-            e = codec.decode(raw.getValue());
+            // Decoded into the previous record: only its values are used, before the next one.
+            e = codec.decode(raw.getValue(), reuse);
+            reuse = e;
         } catch (DecodeException ex) {
             reject(raw, ex.reason().name(), ex.getMessage());
             return;
