@@ -44,6 +44,7 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
     private final int maxKeys;
 
     private transient AvroCodec<InferenceEvent> codec;
+    private transient InferenceEventReader fast;
     private transient InferenceEvent reuse;
     private transient Map<Names, KeyedInterval> open;
     private transient long buffered;
@@ -75,6 +76,7 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
     public void open() throws Exception {
         super.open();
         codec = AvroCodec.of(InferenceEvent.class);
+        fast = new InferenceEventReader(validator.maxFutureSkewMillis());
         open = new HashMap<>();
         var group = getMetricGroup().addGroup("hormesis");
         recordsIn = group.counter("records_in");
@@ -86,6 +88,25 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
     public void processElement(StreamRecord<RawRecord> element) {
         RawRecord raw = element.getValue();
         recordsIn.inc();
+        if (fast.read(raw.getValue())) {
+            boolean ok = fast.ok;
+            IntervalStats stats =
+                    partialFor(
+                            fast.deployment,
+                            fast.modelName,
+                            fast.modelVersion,
+                            fast.eventTimeMillis);
+            stats.record(
+                    fast.eventTimeMillis,
+                    ok,
+                    ok ? fast.latencyMs : Double.NaN,
+                    ok ? fast.ttftMs : Double.NaN,
+                    stats.wantsIds() ? fast.requestId() : null);
+            counted();
+            return;
+        }
+        // Declined by the fast path: decode and validate the general way, which accepts the
+        // record or gives its dead letter the exact reason.
         InferenceEvent e;
         try {
             // Decoded into the previous record: only its values are used, before the next one.
@@ -106,26 +127,20 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
             return;
         }
         boolean ok = e.getStatus() == InferenceStatus.OK;
-        record(
-                e.getDeployment(),
-                e.getModelName(),
-                e.getModelVersion(),
-                e.getEventTime().toEpochMilli(),
-                ok,
-                ok ? e.getLatencyMs() : Double.NaN,
-                !ok || e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
-                e.getRequestId());
+        long t = e.getEventTime().toEpochMilli();
+        partialFor(e.getDeployment(), e.getModelName(), e.getModelVersion(), t)
+                .record(
+                        t,
+                        ok,
+                        ok ? e.getLatencyMs() : Double.NaN,
+                        !ok || e.getTtftMs() == null ? Double.NaN : e.getTtftMs(),
+                        e.getRequestId());
+        counted();
     }
 
-    private void record(
-            String deployment,
-            String modelName,
-            String modelVersion,
-            long eventMillis,
-            boolean ok,
-            double latencyMs,
-            double ttftMs,
-            String requestId) {
+    /** The open partial of a key for the interval of {@code eventMillis}. */
+    private IntervalStats partialFor(
+            String deployment, String modelName, String modelVersion, long eventMillis) {
         long interval = KeyWatch.intervalOf(eventMillis, intervalMillis);
         Names names = new Names(deployment, modelName, modelVersion);
         KeyedInterval partial = open.get(names);
@@ -145,7 +160,10 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
                             new IntervalStats(interval, idCap));
             open.put(names, partial);
         }
-        partial.stats().record(eventMillis, ok, latencyMs, ttftMs, requestId);
+        return partial.stats();
+    }
+
+    private void counted() {
         if (++buffered >= maxBufferedRequests) {
             flushAll();
         }

@@ -21,6 +21,10 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
         this.maxFutureSkewMillis = maxFutureSkew.toMillis();
     }
 
+    long maxFutureSkewMillis() {
+        return maxFutureSkewMillis;
+    }
+
     @Override
     public String problem(InferenceEvent e) {
         String id = idProblem(e);

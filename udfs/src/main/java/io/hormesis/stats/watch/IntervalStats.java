@@ -63,6 +63,11 @@ public final class IntervalStats {
         }
     }
 
+    /** Whether a request recorded now would still add its id (so a caller can skip building it). */
+    public boolean wantsIds() {
+        return idCount < idCap;
+    }
+
     private void addId(String id) {
         if (idCount == ids.length) {
             ids = Arrays.copyOf(ids, Math.min(idCap, Math.max(16, 2 * ids.length)));
