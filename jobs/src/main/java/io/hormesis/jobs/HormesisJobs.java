@@ -25,6 +25,7 @@ import io.hormesis.jobs.watch.DecodeFunction;
 import io.hormesis.jobs.watch.InferenceEventValidator;
 import io.hormesis.jobs.watch.RecordValidator;
 import io.hormesis.jobs.watch.WatchPipeline;
+import io.hormesis.schema.BaselineSnapshot;
 import io.hormesis.schema.Command;
 import io.hormesis.schema.CommandOutcome;
 import io.hormesis.schema.DeadLetter;
@@ -85,6 +86,16 @@ public final class HormesisJobs {
                                     "hormesis-watch-signals"))
                     .uid("watch-signals-sink")
                     .name("WATCH: signals to Kafka");
+            watch.baselines()
+                    .sinkTo(
+                            kafkaSink(
+                                    config,
+                                    config.get(HormesisOptions.TOPIC_BASELINES),
+                                    BaselineSnapshot.class,
+                                    BaselineSnapshot::getDeployment,
+                                    "hormesis-watch-baselines"))
+                    .uid("watch-baselines-sink")
+                    .name("WATCH: baseline snapshots to Kafka");
             deadLetterSink(config, watch.deadLetters(), "watch");
         }
         if (chosen.contains(Pipeline.CONTROL)) {

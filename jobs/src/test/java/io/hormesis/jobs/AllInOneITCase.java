@@ -15,11 +15,17 @@ import io.hormesis.jobs.lineage.LineageProgress;
 import io.hormesis.jobs.sim.FleetSimulator;
 import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.jobs.testutils.OfflineWatch;
+import io.hormesis.schema.AvroCodec;
+import io.hormesis.schema.BaselineSnapshot;
 import io.hormesis.schema.Command;
 import io.hormesis.schema.CommandKind;
 import io.hormesis.schema.DeadLetter;
+import io.hormesis.schema.DecodeException;
 import io.hormesis.schema.Signal;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +42,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,23 +117,35 @@ class AllInOneITCase {
             job.cancel().get();
         }
 
-        // One signal: chat-llm latency, at the first slow request whose latency the tail test finds
-        // improbable (p <= 1e-6); the rest of the regression is the same episode.
+        // One signal: chat-llm latency, at the end of the first 10-second interval of slow
+        // requests, whose requests mostly lie above the baseline's 95th percentile (binomial tail
+        // p <= 1e-6); the rest of the regression is the same episode.
         List<Signal> signals = timeline.signals();
         assertThat(signals).hasSize(1);
         Signal signal = signals.get(0);
         Instant regression = START.plus(scenario.regressionAt());
         assertThat(signal.getDeployment()).isEqualTo("chat-llm");
         assertThat(signal.getSignalName()).isEqualTo("latency_ms");
-        // Within a second of the regression; the evidence window is the last 9 requests up to it.
-        assertThat(signal.getEventTime()).isBetween(regression, regression.plusSeconds(1));
+        // Within an interval of the regression; the evidence window is that interval's requests.
+        assertThat(signal.getEventTime()).isBetween(regression, regression.plusSeconds(10));
         assertThat(signal.getEvidence().getWindowEnd()).isEqualTo(signal.getEventTime());
-        assertThat(signal.getEvidence().getWindowCount()).isEqualTo(9);
-        // The Flink pipeline raises it at the very request the plain-Java detector does.
+        assertThat(signal.getEvidence().getWindowStart()).isAfterOrEqualTo(regression);
+        // The Flink pipeline raises it on the very window the plain-Java detector does.
         List<OfflineWatch.Alarm> expected =
                 OfflineWatch.alarms(new FleetSimulator(scenario).records());
         assertThat(expected).hasSize(1);
         assertThat(signal.getEventTime()).isEqualTo(expected.get(0).eventTime());
+        assertThat(signal.getEvidence().getWindowCount()).isEqualTo(expected.get(0).windowCount());
+        assertThat(signal.getEvidence().getSourceIds()).hasSize(32);
+
+        // Baseline snapshots reach their topic: every key, every signal, once a minute.
+        List<BaselineSnapshot> baselines = baselines(2 * 3 * 4);
+        assertThat(baselines)
+                .extracting(BaselineSnapshot::getDeployment)
+                .contains("chat-llm", "code-llm");
+        assertThat(baselines)
+                .extracting(BaselineSnapshot::getSignalName)
+                .contains("latency_ms", "ttft_ms", "error_rate");
 
         // CONTROL scales chat-llm out after the regression: its own per-interval telemetry shows
         // p95 over the SLO, the learned capacity per replica falls and the headroom grows. One
@@ -174,7 +194,7 @@ class AllInOneITCase {
         assertThat(why.get(0).getField(5)).isEqualTo("latency_ms");
         assertThat((String) why.get(0).getField(8)).endsWith("_tail_p");
         assertThat((Double) why.get(0).getField(9)).isLessThanOrEqualTo(1e-6);
-        assertThat(why.get(0).getField(10)).isEqualTo(9L);
+        assertThat(why.get(0).getField(10)).isEqualTo((long) expected.get(0).windowCount());
 
         // The timeline printed what it saw, and Prometheus exports the Hormesis counters.
         assertThat(printed.toString(StandardCharsets.UTF_8))
@@ -185,6 +205,34 @@ class AllInOneITCase {
                         "hormesis_dead_letters",
                         "hormesis_signals",
                         "hormesis_commands");
+    }
+
+    /** Reads committed BaselineSnapshot records until at least {@code atLeast}, or 60 s. */
+    private static List<BaselineSnapshot> baselines(int atLeast) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", HormesisOptions.bootstrapServers(stack.config()));
+        props.put("group.id", "it-baselines");
+        props.put("auto.offset.reset", "earliest");
+        props.put("isolation.level", "read_committed");
+        AvroCodec<BaselineSnapshot> codec = AvroCodec.of(BaselineSnapshot.class);
+        List<BaselineSnapshot> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(stack.config().get(HormesisOptions.TOPIC_BASELINES)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (out.size() < atLeast && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    try {
+                        out.add(codec.decode(r.value()));
+                    } catch (DecodeException e) {
+                        throw new AssertionError("undecodable baseline snapshot", e);
+                    }
+                }
+            }
+        }
+        assertThat(out).hasSizeGreaterThanOrEqualTo(atLeast);
+        return out;
     }
 
     private static String scrape(int port) throws Exception {

@@ -48,6 +48,8 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     private transient BinaryMessageEncoder<T> encoder;
     private transient Map<Long, Schema> writers;
     private transient Map<Long, DatumReader<T>> readers;
+    private transient BinaryDecoder walkDecoder;
+    private transient BinaryDecoder bodyDecoder;
 
     private AvroCodec(Class<T> recordClass) {
         this.recordClass = Objects.requireNonNull(recordClass, "recordClass");
@@ -88,6 +90,17 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
      *     bytes; never any other exception for bad input
      */
     public T decode(byte[] bytes) throws DecodeException {
+        return decode(bytes, null);
+    }
+
+    /**
+     * Decodes one record into {@code reuse} (when not null) instead of a new instance, as {@link
+     * DatumReader#read} does: for a caller that is done with the previous record, this saves the
+     * allocation of the record and of its collections. The binary decoders are reused either way.
+     *
+     * @throws DecodeException as {@link #decode(byte[])}
+     */
+    public T decode(byte[] bytes, T reuse) throws DecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new DecodeException(DecodeException.Reason.EMPTY, "record has no value");
         }
@@ -115,7 +128,8 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         int length = bytes.length - HEADER_LENGTH;
         try {
             BinaryDecoder walk =
-                    DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, length, null);
+                    DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, length, walkDecoder);
+            walkDecoder = walk;
             GenericDatumReader.skip(writer, walk);
             if (!walk.isEnd()) {
                 throw new DecodeException(
@@ -123,8 +137,9 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
                         "record has bytes left over after its last field");
             }
             BinaryDecoder body =
-                    DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, length, null);
-            return reader.read(null, body);
+                    DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, length, bodyDecoder);
+            bodyDecoder = body;
+            return reader.read(reuse, body);
         } catch (EOFException e) {
             throw new DecodeException(
                     DecodeException.Reason.TRUNCATED,

@@ -91,6 +91,7 @@ public final class WatchBenchmark {
             WatchPipeline.Outputs out = WatchPipeline.build(settings, raw);
             out.signals().sinkTo(new DiscardingSink<>());
             out.deadLetters().sinkTo(new DiscardingSink<>());
+            out.baselines().sinkTo(new DiscardingSink<>());
         } else {
             raw.sinkTo(new DiscardingSink<>());
         }

@@ -150,6 +150,23 @@ public final class HormesisOptions {
                                     + " score >= 1 - fire-p); the first firing of an episode is a"
                                     + " signal.");
 
+    public static final ConfigOption<Duration> WATCH_INTERVAL =
+            ConfigOptions.key("watch.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Event-time interval WATCH aggregates each key's requests over; each"
+                                    + " interval (several while a key has fewer than 10 requests)"
+                                    + " is tested against the key's baseline.");
+
+    public static final ConfigOption<Duration> WATCH_BASELINE_INTERVAL =
+            ConfigOptions.key("watch.baseline-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription(
+                            "Event time between two BaselineSnapshot records of one key (to"
+                                    + " topic.baselines).");
+
     public static final ConfigOption<Duration> WATCH_MAX_FUTURE_SKEW =
             ConfigOptions.key("watch.max-future-skew")
                     .durationType()
@@ -382,6 +399,8 @@ public final class HormesisOptions {
         }
         for (ConfigOption<Duration> option :
                 List.of(
+                        WATCH_INTERVAL,
+                        WATCH_BASELINE_INTERVAL,
                         WATCH_MAX_FUTURE_SKEW,
                         STATE_TTL,
                         CONTROL_COOLDOWN,

@@ -48,6 +48,15 @@ public final class InferenceEventValidator implements RecordValidator<InferenceE
 
     private static final String UNKNOWN_PREFIX = "unknown deployment ";
 
+    long maxFutureSkewMillis() {
+        return maxFutureSkewMillis;
+    }
+
+    /** The configured known deployments; empty when every deployment is accepted. */
+    Set<String> knownDeployments() {
+        return knownDeployments;
+    }
+
     @Override
     public String problem(InferenceEvent e) {
         String id = idProblem(e);

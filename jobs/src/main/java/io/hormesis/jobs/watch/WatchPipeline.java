@@ -7,45 +7,69 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.kafka.RawRecord;
+import io.hormesis.schema.BaselineSnapshot;
 import io.hormesis.schema.DeadLetter;
-import io.hormesis.schema.InferenceEvent;
 import io.hormesis.schema.Signal;
+import io.hormesis.stats.watch.KeyWatch;
 
 /**
- * WATCH: raw inference-event bytes in; signals with evidence and dead letters out. Sources and
- * sinks are the caller's, so tests can run it on collections.
+ * WATCH: raw inference-event bytes in; signals with evidence, baseline snapshots and dead letters
+ * out. Decoding and a per-interval pre-aggregation run chained to the source, so the keyed exchange
+ * carries one aggregate per key and interval rather than every event. Sources and sinks are the
+ * caller's, so tests can run it on collections.
  */
 public final class WatchPipeline {
     private WatchPipeline() {}
 
+    /** Requests buffered in a pre-aggregation task before it flushes every partial. */
+    static final int MAX_BUFFERED_REQUESTS = 200_000;
+
+    /** Keys open in a pre-aggregation task before it flushes every partial. */
+    static final int MAX_KEYS = 10_000;
+
     /** What WATCH produces. */
-    public record Outputs(DataStream<Signal> signals, DataStream<DeadLetter> deadLetters) {}
+    public record Outputs(
+            DataStream<Signal> signals,
+            DataStream<DeadLetter> deadLetters,
+            DataStream<BaselineSnapshot> baselines) {}
 
     public static Outputs build(Configuration config, DataStream<RawRecord> events) {
-        DecodeFunction<InferenceEvent> decode =
-                new DecodeFunction<>(
-                        InferenceEvent.class,
+        KeyWatch.Settings settings = settings(config);
+        InferenceEventAggregator aggregator =
+                new InferenceEventAggregator(
                         new InferenceEventValidator(
                                 config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW),
-                                config.get(HormesisOptions.WATCH_KNOWN_DEPLOYMENTS)));
-        SingleOutputStreamOperator<InferenceEvent> decoded =
-                events.process(decode, decode.producedType())
-                        .uid("watch-decode")
-                        .name("WATCH: decode inference events");
+                                config.get(HormesisOptions.WATCH_KNOWN_DEPLOYMENTS)),
+                        settings.intervalMillis(),
+                        settings.idCap(),
+                        MAX_BUFFERED_REQUESTS,
+                        MAX_KEYS);
+        SingleOutputStreamOperator<KeyedInterval> partials =
+                events.transform(
+                                "WATCH: decode and aggregate per interval",
+                                KeyedInterval.TYPE,
+                                aggregator)
+                        .uid("watch-decode-aggregate");
 
-        DataStream<Signal> signals =
-                decoded.flatMap(new ObservationExtractor())
-                        .uid("watch-observations")
-                        .name("WATCH: observations")
-                        .keyBy(Observation::key)
+        SingleOutputStreamOperator<Signal> signals =
+                partials.keyBy(KeyedInterval::key)
                         .process(
-                                new WatchFunction(
-                                        config.get(HormesisOptions.WATCH_FIRE_P),
-                                        config.get(HormesisOptions.STATE_TTL)),
+                                new WatchFunction(settings, config.get(HormesisOptions.STATE_TTL)),
                                 new AvroTypeInfo<>(Signal.class))
-                        .uid("watch-anomaly-scores")
-                        .name("WATCH: calibrated anomaly scores");
+                        .uid("watch-interval-scores")
+                        .name("WATCH: interval anomaly tests");
 
-        return new Outputs(signals, decoded.getSideOutput(DecodeFunction.DEAD_LETTERS));
+        return new Outputs(
+                signals,
+                partials.getSideOutput(DecodeFunction.DEAD_LETTERS),
+                signals.getSideOutput(WatchFunction.BASELINES));
+    }
+
+    /** WATCH's per-key settings from the configuration. */
+    public static KeyWatch.Settings settings(Configuration config) {
+        return KeyWatch.Settings.of(
+                config.get(HormesisOptions.WATCH_FIRE_P),
+                config.get(HormesisOptions.WATCH_INTERVAL).toMillis(),
+                config.get(HormesisOptions.WATCH_BASELINE_INTERVAL).toMillis());
     }
 }
