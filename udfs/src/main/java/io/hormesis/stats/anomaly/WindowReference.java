@@ -10,7 +10,9 @@ import java.util.Arrays;
  * stride}-th observation), held both in arrival order and sorted, with tail probabilities that
  * extend past the observed extremes by an exponential tail fitted between the window's q95 and q99
  * (peaks over threshold), so a value far beyond anything seen gets a correspondingly tiny
- * probability, not just {@code 1/(n+1)}.
+ * probability, not just {@code 1/(n+1)}. Within the window's range the tail is never rarer than the
+ * window's own count of values as extreme, {@code k/(n+1)}: a spike that recurs a few times a week
+ * stays as probable as it has been, whatever the bulk's tail would extrapolate to.
  *
  * <p>Why a sorted window and not a quantile sketch: the state is exact and small (one float per
  * kept value, so 4 bytes each), a restored copy continues bit for bit, taking a snapshot does not
@@ -83,7 +85,9 @@ final class WindowReference {
         if (x > q95) {
             double scale = (quantile(0.99) - q95) / LN5;
             if (scale > 0) {
-                return Math.max(0.05 * Math.exp(-(x - q95) / scale), MIN_PROBABILITY);
+                double tail = Math.max(0.05 * Math.exp(-(x - q95) / scale), MIN_PROBABILITY);
+                // Never rarer than the window says: values at or above x that it holds count.
+                return Math.max(tail, (size - firstAtLeast((float) x)) / (size + 1.0));
             }
             if (x > sorted[size - 1]) {
                 return floor;
@@ -102,7 +106,8 @@ final class WindowReference {
         if (x < q05) {
             double scale = (q05 - quantile(0.01)) / LN5;
             if (scale > 0) {
-                return Math.max(0.05 * Math.exp(-(q05 - x) / scale), MIN_PROBABILITY);
+                double tail = Math.max(0.05 * Math.exp(-(q05 - x) / scale), MIN_PROBABILITY);
+                return Math.max(tail, firstAbove((float) x) / (size + 1.0));
             }
             if (x < sorted[0]) {
                 return floor;

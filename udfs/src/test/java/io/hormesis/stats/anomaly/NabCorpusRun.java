@@ -14,13 +14,28 @@ import java.util.stream.Stream;
 /**
  * Scores every series of a NAB-style corpus with {@link AnomalyScorers#standard()} in plain Java
  * (no Flink): the fast loop for measuring the scorer. Usage: {@code NabCorpusRun CORPUS OUT
- * [referenceSize,referenceStride,window,learn,refractory,fireP,bins,profileAlpha,pointMultiplicity]}.
+ * [referenceSize,referenceStride,window,learn,refractory,fireP,bins,profileAlpha,pointMultiplicity[,profileClip,levelWindow,levelScales]]}.
  */
 public final class NabCorpusRun {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     static TailProbabilityScorer.Settings settings(String csv) {
         String[] p = csv.split(",");
+        if (p.length == 12) {
+            return new TailProbabilityScorer.Settings(
+                    Integer.parseInt(p[0]),
+                    Integer.parseInt(p[1]),
+                    Integer.parseInt(p[2]),
+                    Integer.parseInt(p[3]),
+                    Integer.parseInt(p[4]),
+                    Double.parseDouble(p[5]),
+                    Integer.parseInt(p[6]),
+                    Double.parseDouble(p[7]),
+                    Double.parseDouble(p[8]),
+                    Double.parseDouble(p[9]),
+                    Integer.parseInt(p[10]),
+                    Integer.parseInt(p[11]));
+        }
         return new TailProbabilityScorer.Settings(
                 Integer.parseInt(p[0]),
                 Integer.parseInt(p[1]),

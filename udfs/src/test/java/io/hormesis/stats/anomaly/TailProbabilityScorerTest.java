@@ -93,14 +93,47 @@ class TailProbabilityScorerTest {
     void stateStaysSmall() {
         TailProbabilityScorer scorer =
                 new TailProbabilityScorer(TailProbabilityScorer.Settings.defaults());
-        double[] xs = noise(10_000, 7);
+        double[] xs = noise(40_000, 7);
         for (int i = 0; i < xs.length; i++) {
             scorer.score(i * FIVE_MINUTES, xs[i]);
         }
-        // Three full windows of 1,500 floats (18,000 bytes), the 48-bin profile (768 bytes), the
-        // 9 recent changes and the settings: 18,976 bytes, what stateBytes() accounts for.
+        // Three full windows of 1,500 floats (18,024 bytes with their sizes), the level means
+        // (375 and 200 floats, 2,316 bytes), the 96-bin profile (1,536), the last 144 residuals
+        // (1,152), the 9 recent changes and the settings: what stateBytes() accounts for.
         assertThat(scorer.toBytes().length).isEqualTo(scorer.stateBytes());
-        assertThat(scorer.stateBytes()).isBetween(18_000, 19 * 1024);
+        assertThat(scorer.stateBytes()).isBetween(23_000, 23 * 1024);
+    }
+
+    @Test
+    void flagsASmallLevelShiftNoSinglePointGivesAway() {
+        // A shift of one standard deviation: every point stays inside the noise, but the mean of
+        // 36 points moves by 6 of its own standard deviations, that of 144 points by 12.
+        double[] xs = noise(6_000, 12);
+        for (int i = 4_000; i < xs.length; i++) {
+            xs[i] += 5;
+        }
+        assertThat(firings(xs, 0.999)).anySatisfy(i -> assertThat(i).isBetween(4_000, 4_144));
+    }
+
+    @Test
+    void aSpikeDoesNotTeachTheDailyProfileToExpectOne() {
+        // A daily cycle with one huge spike: the spike fires, and the spike's time of day on the
+        // following days does not (an unclipped EWMA would carry 5 % of the spike into that bin
+        // for weeks, so the normal points there would look like deep dips).
+        Random random = new Random(13);
+        double[] xs = new double[288 * 14];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = 100 + 40 * Math.sin(2 * Math.PI * i / 288.0) + random.nextGaussian();
+        }
+        int spike = 288 * 7 + 100;
+        xs[spike] = 5_000;
+        List<Integer> at = firings(xs, 0.999);
+        assertThat(at).contains(spike);
+        assertThat(at)
+                .noneSatisfy(
+                        i ->
+                                assertThat(i > spike + 200 && Math.abs((i - spike) % 288) <= 3)
+                                        .isTrue());
     }
 
     @Test
@@ -149,6 +182,16 @@ class TailProbabilityScorerTest {
                         () ->
                                 new TailProbabilityScorer.Settings(
                                         1500, 1, 9, 5, 100, 1e-3, 48, 0.05, 3.0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new TailProbabilityScorer.Settings(
+                                        1500, 1, 9, 300, 100, 1e-3, 96, 0.05, 3.0, -1, 36, 2))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new TailProbabilityScorer.Settings(
+                                        1500, 1, 9, 300, 100, 1e-3, 96, 0.05, 3.0, 10, 1, 2))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -74,9 +74,30 @@ class WindowReferenceTest {
         }
         double q95 = reference.quantile(0.95);
         double scale = (reference.quantile(0.99) - q95) / Math.log(5);
-        assertThat(reference.upper(q95 + 3 * scale)).isCloseTo(0.05 * Math.exp(-3), within(1e-12));
+        // Past the largest kept value only the tail counts.
+        double x = reference.quantile(1) + 0.01;
+        assertThat(reference.upper(x))
+                .isCloseTo(0.05 * Math.exp(-(x - q95) / scale), within(1e-12))
+                .isLessThan(1 / 1001.0);
         assertThat(reference.upper(1e9)).isEqualTo(WindowReference.MIN_PROBABILITY);
         assertThat(reference.twoSided(reference.quantile(0.5))).isGreaterThan(0.9);
+    }
+
+    @Test
+    void aRecurringSpikeIsNeverRarerThanTheWindowCountsIt() {
+        // 995 normal values and 5 spikes at 50: the bulk's exponential tail would put 50 at about
+        // 1e-40, but 5 of the 1,000 kept values are that high, so P(X >= 50) is 5/1001; P(X <= -50)
+        // likewise for 5 dips. Past every kept value only the tail is left.
+        Random random = new Random(11);
+        WindowReference reference = new WindowReference(1_000, 1);
+        for (int i = 0; i < 1_000; i++) {
+            reference.add(i % 200 == 0 ? 50 : i % 200 == 100 ? -50 : random.nextGaussian());
+        }
+        assertThat(reference.upper(50)).isEqualTo(5 / 1001.0);
+        assertThat(reference.upper(40)).isEqualTo(5 / 1001.0);
+        assertThat(reference.lower(-50)).isEqualTo(5 / 1001.0);
+        assertThat(reference.upper(51)).isLessThan(1e-12 * 2);
+        assertThat(reference.lower(-51)).isLessThan(1e-12 * 2);
     }
 
     @Test
