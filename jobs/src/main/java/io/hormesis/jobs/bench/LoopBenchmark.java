@@ -279,6 +279,7 @@ public final class LoopBenchmark {
         private final Deque<long[]> window = new ArrayDeque<>();
         private int desired = -1;
         private int seq;
+        private long first = Long.MIN_VALUE;
 
         ReactivePolicy(double nominal, int min, int max) {
             this.nominal = nominal;
@@ -311,8 +312,14 @@ public final class LoopBenchmark {
             while (window.peekFirst()[0] <= now - 300_000) {
                 window.removeFirst();
             }
+            if (first == Long.MIN_VALUE) {
+                first = now;
+            }
             int target = recommendation;
-            if (recommendation < desired) {
+            if (recommendation < desired && now - first < 300_000) {
+                // As for Hormesis: no scale-down before the window has seen a whole window.
+                target = desired;
+            } else if (recommendation < desired) {
                 int highest = 0;
                 for (long[] r : window) {
                     highest = (int) Math.max(highest, r[1]);
@@ -408,7 +415,63 @@ public final class LoopBenchmark {
         }
     }
 
-    static void writeJson(Result result, Path json) throws IOException {
+    /** The targets, met or not, as lines to print. */
+    public static List<String> targets(Result r) {
+        PolicyResult st = r.policy("static-peak");
+        PolicyResult re = r.policy("reactive-hpa");
+        PolicyResult h = r.policy("hormesis");
+        List<String> lines = new ArrayList<>();
+        lines.add(
+                String.format(
+                        Locale.ROOT,
+                        "target violations <= 50%% of reactive: %d <= %.0f %s",
+                        h.sloViolationSeconds(),
+                        re.sloViolationSeconds() / 2.0,
+                        mark(h.sloViolationSeconds() <= re.sloViolationSeconds() / 2.0)));
+        lines.add(
+                String.format(
+                        Locale.ROOT,
+                        "target GPU-hours <= 70%% of static peak: %.2f <= %.2f %s",
+                        h.gpuHours(),
+                        0.7 * st.gpuHours(),
+                        mark(h.gpuHours() <= 0.7 * st.gpuHours())));
+        List<Integer> ep = h.violationsPerEpisode();
+        if (ep.size() >= 3) {
+            lines.add(
+                    String.format(
+                            Locale.ROOT,
+                            "target violations fall from episode 1 to 3: %s %s",
+                            ep,
+                            mark(ep.get(2) < ep.get(0))));
+        }
+        if (r.events().stream().anyMatch(e -> e instanceof TwinScenario.BadDeploy)) {
+            lines.add(
+                    String.format(
+                            Locale.ROOT,
+                            "target rollback within 60 s of the bad deploy: %s %s",
+                            Double.isNaN(h.rollbackSeconds())
+                                    ? "none"
+                                    : String.format(Locale.ROOT, "%.0f s", h.rollbackSeconds()),
+                            mark(h.rollbackSeconds() <= 60)));
+        }
+        lines.add(
+                String.format(
+                        Locale.ROOT,
+                        "target zero false rollbacks: %d %s",
+                        h.falseRollbacks(),
+                        mark(h.falseRollbacks() == 0)));
+        return lines;
+    }
+
+    private static String mark(boolean met) {
+        return met ? "MET" : "NOT MET";
+    }
+
+    public static void writeChart(Result result, Path png) throws IOException {
+        LoopChart.write(result, png);
+    }
+
+    public static void writeJson(Result result, Path json) throws IOException {
         if (json.toAbsolutePath().getParent() != null) {
             Files.createDirectories(json.toAbsolutePath().getParent());
         }

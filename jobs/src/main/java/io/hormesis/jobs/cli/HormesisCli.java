@@ -6,6 +6,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import io.hormesis.jobs.FlinkEnvironments;
 import io.hormesis.jobs.HormesisJobs;
+import io.hormesis.jobs.bench.LoopBenchmark;
 import io.hormesis.jobs.bench.WatchBenchmark;
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.demo.Demo;
@@ -16,6 +17,8 @@ import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineageTables;
 import io.hormesis.jobs.lineage.LineageVerifier;
 import io.hormesis.jobs.sim.FleetSimulator;
+import io.hormesis.jobs.sim.twin.ArrivalTrace;
+import io.hormesis.jobs.sim.twin.TwinScenario;
 import io.hormesis.jobs.simulate.Simulate;
 import io.hormesis.jobs.sql.LineageQueries;
 import io.hormesis.jobs.sql.LineageSql;
@@ -132,6 +135,8 @@ public final class HormesisCli {
                         "\n",
                         "usage: hormesis bench watch [--events N] [--parallelism P]"
                                 + " [--deployments D] [--json FILE]",
+                        "       hormesis bench loop [--scenario S] [--trace DIR] [--speedup X]"
+                                + " [--json FILE] [--chart FILE.png] [--seed N]",
                         "",
                         "Runs, on one MiniCluster, a pass-through job and the WATCH job over the",
                         "same generated inference telemetry (single-object Avro bytes, as from",
@@ -141,7 +146,25 @@ public final class HormesisCli {
                         "  --events N        events per measured run (default 2,000,000)",
                         "  --parallelism P   Flink parallelism (default 2)",
                         "  --deployments D   distinct deployments, i.e. keys x2 (default 100)",
-                        "  --json FILE       also write the figures as JSON"));
+                        "  --json FILE       also write the figures as JSON",
+                        "",
+                        "bench loop runs the closed loop on the fleet twin (one GPU deployment,",
+                        "M/M/c latency, 90 s replica warm-up, p95 SLO 4 s) driven by the Azure LLM",
+                        "conv trace, with three policies on the same arrivals and events: static",
+                        "provisioning for the peak, a reactive HPA-style scaler (70 % target, 10 %",
+                        "tolerance, 300 s scale-down window) and Hormesis (DeploymentController).",
+                        "It prints SLO-violation seconds, GPU-hours, SCALE commands, rollback time",
+                        "after a bad deploy, false rollbacks and violations per surge episode.",
+                        "",
+                        "  --scenario S      surge, repeated-surges, bad-deploy, feature-drift,",
+                        "                    replica-crash or chaos (default repeated-surges)",
+                        "  --trace DIR       the trace directory (default ../shared/data/azure-llm-2023)",
+                        "  --speedup X       trace seconds per simulated second (default 1)",
+                        "  --volume V        the deployment serves V times the trace (default 8)",
+                        "  --minutes M       simulated minutes (default 60)",
+                        "  --seed N          seed of the twin and of chaos (default 42)",
+                        "  --json FILE       also write the figures as JSON",
+                        "  --chart FILE.png  also draw load, replicas and violations over time"));
         COMMAND_HELP.put(
                 "simulate",
                 String.join(
@@ -498,11 +521,14 @@ public final class HormesisCli {
     }
 
     private static int bench(List<String> args, PrintStream out) throws Exception {
+        if (!args.isEmpty() && args.get(0).equals("loop")) {
+            return benchLoop(args.subList(1, args.size()), out);
+        }
         Arguments a =
                 Arguments.parse(
                         args, Set.of("events", "parallelism", "deployments", "json"), Set.of());
         if (a.positional().size() != 1 || !a.positional().get(0).equals("watch")) {
-            throw new Arguments.UsageException("the benchmark to run is 'watch'");
+            throw new Arguments.UsageException("the benchmark to run is 'watch' or 'loop'");
         }
         long events = (long) a.number("events", 2_000_000);
         int parallelism = (int) a.number("parallelism", 2);
@@ -522,6 +548,96 @@ public final class HormesisCli {
         out.printf(Locale.ROOT, "pass-through  %,12.0f events/s%n", r.passThroughEventsPerSecond());
         out.printf(Locale.ROOT, "WATCH         %,12.0f events/s%n", r.watchEventsPerSecond());
         out.printf(Locale.ROOT, "ratio         %12.3f (WATCH / pass-through)%n", r.ratio());
+        return 0;
+    }
+
+    private static int benchLoop(List<String> args, PrintStream out) throws Exception {
+        Arguments a =
+                Arguments.parse(
+                        args,
+                        Set.of(
+                                "scenario",
+                                "trace",
+                                "speedup",
+                                "volume",
+                                "minutes",
+                                "seed",
+                                "json",
+                                "chart"),
+                        Set.of());
+        if (!a.positional().isEmpty()) {
+            throw new Arguments.UsageException("unexpected argument " + a.positional().get(0));
+        }
+        String scenario = a.flag("scenario", "repeated-surges");
+        if (!TwinScenario.NAMES.contains(scenario)) {
+            throw new Arguments.UsageException(
+                    "--scenario must be one of " + String.join(", ", TwinScenario.NAMES));
+        }
+        double speedup = a.number("speedup", 1.0);
+        double volume = a.number("volume", 8.0);
+        int minutes = (int) a.number("minutes", 60);
+        if (!(speedup > 0) || !(volume > 0) || minutes < 2) {
+            throw new Arguments.UsageException(
+                    "--speedup and --volume must be > 0, --minutes >= 2");
+        }
+        long seed = (long) a.number("seed", 42);
+        Path trace = Path.of(a.flag("trace", ArrivalTrace.DEFAULT_DIR.toString()));
+        ArrivalTrace arrivals;
+        try {
+            arrivals = ArrivalTrace.azure(trace, "conv", speedup, volume);
+        } catch (IllegalArgumentException e) {
+            throw new Arguments.UsageException(e.getMessage());
+        }
+        LoopBenchmark.Result r =
+                LoopBenchmark.run(
+                        new LoopBenchmark.Options(scenario, arrivals, minutes * 60, seed));
+        out.printf(
+                Locale.ROOT,
+                "bench loop: scenario %s, %d min, seed %d, %s; static peak = %d replicas%n",
+                r.scenario(),
+                minutes,
+                seed,
+                r.trace(),
+                r.staticReplicas());
+        out.printf(
+                Locale.ROOT,
+                "%-13s %10s %9s %7s %12s %9s %9s %8s  %s%n",
+                "policy",
+                "SLO-viol s",
+                "GPU-hours",
+                "SCALEs",
+                "rollback s",
+                "rollbacks",
+                "false rb",
+                "escal.",
+                "violations per surge episode");
+        for (LoopBenchmark.PolicyResult p : r.policies()) {
+            out.printf(
+                    Locale.ROOT,
+                    "%-13s %10d %9.2f %7d %12s %9d %9d %8d  %s%n",
+                    p.policy(),
+                    p.sloViolationSeconds(),
+                    p.gpuHours(),
+                    p.scalingCommands(),
+                    Double.isNaN(p.rollbackSeconds())
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.0f", p.rollbackSeconds()),
+                    p.rollbacks(),
+                    p.falseRollbacks(),
+                    p.escalations(),
+                    p.violationsPerEpisode());
+        }
+        for (String line : LoopBenchmark.targets(r)) {
+            out.println(line);
+        }
+        if (a.has("json")) {
+            LoopBenchmark.writeJson(r, Path.of(a.flag("json", "")));
+            out.println("json: " + a.flag("json", ""));
+        }
+        if (a.has("chart")) {
+            LoopBenchmark.writeChart(r, Path.of(a.flag("chart", "")));
+            out.println("chart: " + a.flag("chart", ""));
+        }
         return 0;
     }
 

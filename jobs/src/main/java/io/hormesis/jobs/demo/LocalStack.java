@@ -22,6 +22,14 @@ public final class LocalStack implements AutoCloseable {
     /** A key for local runs only: real deployments set their own secret. */
     public static final String DEMO_SIGNING_KEY = "hormesis-demo-key-do-not-use-in-production";
 
+    /**
+     * What CONTROL is told about the demo fleet: each replica serves about 6 req/s within the 1.5 s
+     * p95 SLO (the demo runs 5 req/s per replica, so a slowdown shows at once). Callers' settings
+     * override these.
+     */
+    public static final Map<String, String> DEMO_SETTINGS =
+            Map.of(HormesisOptions.CONTROL_PRIOR_CAPACITY.key(), "6");
+
     private final KafkaBrokerProcess broker;
     private final Configuration config;
 
@@ -43,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
             all.put(HormesisOptions.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers());
             all.put(HormesisOptions.WAREHOUSE.key(), dir.resolve("warehouse").toString());
             all.put(HormesisOptions.CONTROL_SIGNING_KEY.key(), DEMO_SIGNING_KEY);
+            all.putAll(DEMO_SETTINGS);
             all.putAll(settings);
             Configuration config = HormesisOptions.fromSettings(all);
             Map<String, Integer> topics = new LinkedHashMap<>();

@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ControlLoopITCase {
     private static final Logger LOG = LoggerFactory.getLogger(ControlLoopITCase.class);
     private static final Instant START = Instant.parse("2026-01-15T14:00:00Z");
-    private static final int SECONDS = 420;
+    private static final int SECONDS = 240;
 
     @Test
     void aBadDeployIsRolledBackOnceSignedAndVerifiable() throws Exception {
@@ -59,8 +59,7 @@ class ControlLoopITCase {
                 Map.of(
                         HormesisOptions.CONTROL_SLO_MS.key(), "4000",
                         HormesisOptions.CONTROL_PRIOR_CAPACITY.key(), "4",
-                        HormesisOptions.CONTROL_PRIOR_WARMUP.key(), "30s",
-                        HormesisOptions.CONTROL_COMMAND_TTL.key(), "2min");
+                        HormesisOptions.CONTROL_PRIOR_WARMUP.key(), "30s");
         try (LocalStack stack =
                 LocalStack.start(dir, KafkaBrokerProcess.resolveLibDir(), settings)) {
             int prometheusPort;
@@ -87,7 +86,7 @@ class ControlLoopITCase {
                         new KafkaSimulation(
                                 twin,
                                 CommandVerifier.of("k1", LocalStack.DEMO_SIGNING_KEY),
-                                options(stack, 10));
+                                options(stack, 4));
                 result = simulation.run(p -> {});
             } finally {
                 job.cancel().get();

@@ -141,11 +141,14 @@ public final class DeploymentController {
         }
 
         /**
-         * The defaults: telemetry and forecast buckets of 10 s, forecast over twice the learned
-         * warm-up (one command in flight makes the next land a warm-up later), HPA's 10 % tolerance
-         * and 300 s scale-down window, headroom from 20 % within [5 %, 150 %], a 10 min canary
-         * window judged at alpha 1 % (Bonferroni over three metrics) with 30 samples a side and a
-         * 20 % least shift, RETRAIN after 3 drifted checks of 60 s, at most one an hour.
+         * The defaults (the same for every scenario of {@code bench loop}): telemetry and forecast
+         * buckets of 10 s; the 80 % upper forecast over one learned warm-up (an applied SCALE
+         * releases the deployment, so the next command can follow at the next tick); HPA's 10 %
+         * tolerance and 300 s scale-down window; headroom from 20 % within [5 %, 100 %], x1.25 per
+         * violation episode, x0.9 per 10 over-provisioned minutes (utilisation under 50 %); a 10
+         * min canary window judged at alpha 1 % (Bonferroni over error rate, latency and score)
+         * with 30 samples a side and a 20 % least shift; RETRAIN after 3 drifted checks of 60 s, at
+         * most one an hour.
          */
         public static Config defaults(
                 double sloMillis,
@@ -162,16 +165,16 @@ public final class DeploymentController {
                     priorWarmupMillis,
                     0.5,
                     10_000,
-                    Double.parseDouble(System.getProperty("hx.level", "0.8")),
-                    Double.parseDouble(System.getProperty("hx.lead", "1.0")),
+                    0.8,
+                    1.0,
                     0.2,
                     0.05,
-                    1.5,
-                    1.5,
+                    1.0,
+                    1.25,
                     0.9,
                     60_000,
-                    Long.parseLong(System.getProperty("hx.shrink", "600000")),
-                    Double.parseDouble(System.getProperty("hx.over", "0.5")),
+                    600_000,
+                    0.5,
                     0.10,
                     300_000,
                     30_000,
