@@ -218,18 +218,28 @@ tm_registered() {
     rest_get /taskmanagers 2> /dev/null | grep -q "\"id\":\"$1\"" || ! alive taskmanager
 }
 
+# Starts a TaskManager and waits until it registers; on an overloaded machine its RPC system can
+# time out while starting (it then exits), so a TaskManager that dies before registering is
+# started once more.
 start_taskmanager() {
     alive taskmanager && die "a TaskManager already runs (pid $(pid_of taskmanager))"
     alive jobmanager || die "no JobManager runs: cluster.sh start first"
-    local count id
-    count=$(($(cat "$DIR/taskmanager.count" 2> /dev/null || echo 0) + 1))
-    echo "$count" > "$DIR/taskmanager.count"
-    id="taskmanager-$count"
-    launch taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-        -D "taskmanager.resource-id=$id"
-    wait_until "$WAIT_SECONDS" "TaskManager $id to register" tm_registered "$id"
-    alive taskmanager || die "the TaskManager exited; see $LOGS/taskmanager.log and .out"
-    log "TaskManager $id registered"
+    local count id attempt
+    for attempt in 1 2; do
+        count=$(($(cat "$DIR/taskmanager.count" 2> /dev/null || echo 0) + 1))
+        echo "$count" > "$DIR/taskmanager.count"
+        id="taskmanager-$count"
+        launch taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
+            -D "taskmanager.resource-id=$id"
+        wait_until "$WAIT_SECONDS" "TaskManager $id to register" tm_registered "$id"
+        if alive taskmanager; then
+            log "TaskManager $id registered"
+            return 0
+        fi
+        log "TaskManager $id exited before registering (attempt $attempt); see $LOGS/taskmanager.log"
+        rm -f "$DIR/taskmanager.pid"
+    done
+    die "the TaskManager exited twice; see $LOGS/taskmanager.log and .out"
 }
 
 kill_taskmanager() {

@@ -81,6 +81,9 @@ class ClusterFaultsITCase {
                     "heartbeat.interval: 1 s",
                     "heartbeat.timeout: 8 s",
                     "restart-strategy.exponential-delay.max-backoff: 8 s",
+                    // A loaded CI machine: the RPC system's 10 s start-up default timed out.
+                    "pekko.startup-timeout: 60 s",
+                    "pekko.ask.timeout: 30 s",
                     "jobmanager.memory.process.size: 1280m",
                     "taskmanager.memory.process.size: 1728m");
 

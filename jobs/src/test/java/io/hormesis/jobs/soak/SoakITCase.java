@@ -135,14 +135,16 @@ class SoakITCase {
             }
             // Once the first deployments could have expired (two TTLs plus a rotation), the
             // state must not keep growing with the new deployments.
-            int settled =
-                    (int) Math.min(watchSizes.size() - 1, 2 * Math.max(1, ttl.toMinutes()) + 1);
-            long reference = watchSizes.get(settled);
+            int settled = (int) Math.ceil((2 * ttl.toSeconds() + 60) / 60.0);
+            assertThat(watchSizes)
+                    .as("a soak of %d minutes is too short for a TTL of %s", soak.toMinutes(), ttl)
+                    .hasSizeGreaterThan(settled);
+            long reference = watchSizes.get(settled - 1);
             long last = watchSizes.get(watchSizes.size() - 1);
             LOG.info(
                     "soak: WATCH state {} B at minute {}, {} B at the end",
                     reference,
-                    settled + 1,
+                    settled,
                     last);
             assertThat(reference).isPositive();
             assertThat(last).isLessThanOrEqualTo(2 * reference);
