@@ -278,6 +278,9 @@ transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 broker.heartbeat.interval.ms=500
 broker.session.timeout.ms=3000
+# Records carry their event time as timestamp and the fault tests replay event times far in the
+# past: 7-day time-based retention would delete them at the broker's first retention check.
+log.retention.ms=-1
 EOF
     cat > "$kdir/log4j2.properties" <<'EOF'
 rootLogger.level = INFO

@@ -369,6 +369,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                         "transaction.state.log.num.partitions=1",
                         // Tests and the demo start consumer groups right away.
                         "group.initial.rebalance.delay.ms=0",
+                        // Records carry their event time as timestamp, and the demo, the
+                        // simulator and the tests replay event times far in the past: time-based
+                        // retention (7 days by default) would delete them about 30 s after the
+                        // broker starts, at its first retention check. Keep everything.
+                        "log.retention.ms=-1",
                         // After a kill -9 the restarted broker cannot register until the
                         // controller has expired the dead incarnation's session (default 9 s).
                         "broker.heartbeat.interval.ms=500",
