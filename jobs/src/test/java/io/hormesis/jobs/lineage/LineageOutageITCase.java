@@ -8,12 +8,16 @@ import org.apache.flink.types.Row;
 import io.hormesis.jobs.FlinkEnvironments;
 import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.control.CommandSigner;
 import io.hormesis.jobs.demo.LocalStack;
 import io.hormesis.jobs.demo.Timeline;
 import io.hormesis.jobs.kafka.KafkaBrokerProcess;
 import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.schema.AvroCodec;
+import io.hormesis.schema.Command;
+import io.hormesis.schema.CommandKind;
 import io.hormesis.schema.Evidence;
+import io.hormesis.schema.ScaleAction;
 import io.hormesis.schema.Signal;
 import io.hormesis.schema.SignalKind;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -74,19 +78,21 @@ class LineageOutageITCase {
         Path away = dir.resolve("warehouse.away");
         int before = 5;
         int during = 7;
-        JobClient control = start(config, HormesisJobs.Pipeline.CONTROL, "control-it");
+        // The records LINEAGE reads come from a producer standing in for WATCH and CONTROL (the
+        // CONTROL job needs telemetry, not signals alone, to issue a command); what matters here
+        // is that nothing upstream waits on the warehouse and that LINEAGE loses nothing.
         JobClient lineage = start(config, HormesisJobs.Pipeline.LINEAGE, "lineage-it");
         try (Timeline timeline = stack.timeline(new PrintStream(OutputStream.nullOutputStream()));
                 LineageProgress progress = new LineageProgress(config);
                 KafkaProducer<byte[], byte[]> producer = stack.producer()) {
-            produceSignals(producer, config, 0, before);
+            produce(producer, config, 0, before);
             await("commands before the outage", () -> timeline.commands().size(), before);
             await("lineage rows before the outage", () -> rows(progress), 2L * before);
 
             // The warehouse goes away: a plain file where the directory was.
             Files.move(warehouse, away);
             Files.writeString(warehouse, "not a warehouse", StandardCharsets.UTF_8);
-            produceSignals(producer, config, before, during);
+            produce(producer, config, before, during);
             await("commands during the outage", () -> timeline.commands().size(), before + during);
             // A few LINEAGE checkpoints later, nothing more was committed to the warehouse.
             Thread.sleep(3_000);
@@ -105,7 +111,6 @@ class LineageOutageITCase {
             assertThat(timeline.commands()).hasSize(before + during);
         } finally {
             lineage.cancel().get();
-            control.cancel().get();
         }
         LineageSql sql = new LineageSql(config);
         List<Row> counts =
@@ -134,9 +139,12 @@ class LineageOutageITCase {
         return env.executeAsync(name);
     }
 
-    private static void produceSignals(
+    /** Per i: an anomaly signal and the signed SCALE command that cites it. */
+    private static void produce(
             KafkaProducer<byte[], byte[]> producer, Configuration config, int from, int n) {
         String topic = config.get(HormesisOptions.TOPIC_SIGNALS);
+        String commands = config.get(HormesisOptions.TOPIC_COMMANDS);
+        CommandSigner signer = new CommandSigner("k1", LocalStack.DEMO_SIGNING_KEY);
         Instant t = Instant.parse("2026-01-15T14:00:00Z");
         for (int i = from; i < from + n; i++) {
             String deployment = "d-" + i;
@@ -169,6 +177,24 @@ class LineageOutageITCase {
                             topic,
                             deployment.getBytes(StandardCharsets.UTF_8),
                             AvroCodec.of(Signal.class).encode(signal)));
+            Command command =
+                    signer.sign(
+                            Command.newBuilder()
+                                    .setCommandId("cmd-" + i)
+                                    .setKind(CommandKind.SCALE)
+                                    .setDeployment(deployment)
+                                    .setModelName("m")
+                                    .setIssuedAt(t.plusSeconds(i))
+                                    .setExpiresAt(t.plusSeconds(i + 300))
+                                    .setReason("latency 2.9x baseline: scale 2 -> 3")
+                                    .setSignalIds(List.of(signal.getSignalId()))
+                                    .setScale(new ScaleAction(2, 3, 42.0, 11.5))
+                                    .build());
+            producer.send(
+                    new ProducerRecord<>(
+                            commands,
+                            deployment.getBytes(StandardCharsets.UTF_8),
+                            AvroCodec.of(Command.class).encode(command)));
         }
         producer.flush();
     }
