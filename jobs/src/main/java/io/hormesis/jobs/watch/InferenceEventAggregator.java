@@ -46,14 +46,16 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
     private transient AvroCodec<InferenceEvent> codec;
     private transient InferenceEventReader fast;
     private transient InferenceEvent reuse;
-    private transient Map<Names, KeyedInterval> open;
+    private transient Map<KeySlice, KeyedInterval> open;
+    private transient KeySlice probe;
+
+    /** A general-path record's key names (the fast path's are read from its record). */
+    private record Names(String deployment, String modelName, String modelVersion) {}
+
     private transient long buffered;
     private transient Counter recordsIn;
     private transient Counter deadLetters;
     private transient Counter partials;
-
-    /** The names of a key, for lookups without building the key string per event. */
-    private record Names(String deployment, String modelName, String modelVersion) {}
 
     public InferenceEventAggregator(
             InferenceEventValidator validator,
@@ -80,6 +82,7 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
                 new InferenceEventReader(
                         validator.maxFutureSkewMillis(), validator.knownDeployments());
         open = new HashMap<>();
+        probe = KeySlice.probe();
         var group = getMetricGroup().addGroup("hormesis");
         recordsIn = group.counter("records_in");
         deadLetters = group.counter("dead_letters");
@@ -94,9 +97,8 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
             boolean ok = fast.ok;
             IntervalStats stats =
                     partialFor(
-                            fast.deployment,
-                            fast.modelName,
-                            fast.modelVersion,
+                            probe.point(fast.bytes(), fast.keyStart(), fast.keyEnd()),
+                            null,
                             fast.eventTimeMillis);
             stats.record(
                     fast.eventTimeMillis,
@@ -130,7 +132,11 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
         }
         boolean ok = e.getStatus() == InferenceStatus.OK;
         long t = e.getEventTime().toEpochMilli();
-        partialFor(e.getDeployment(), e.getModelName(), e.getModelVersion(), t)
+        Names names = new Names(e.getDeployment(), e.getModelName(), e.getModelVersion());
+        partialFor(
+                        KeySlice.of(names.deployment(), names.modelName(), names.modelVersion()),
+                        names,
+                        t)
                 .record(
                         t,
                         ok,
@@ -140,12 +146,15 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
         counted();
     }
 
-    /** The open partial of a key for the interval of {@code eventMillis}. */
-    private IntervalStats partialFor(
-            String deployment, String modelName, String modelVersion, long eventMillis) {
+    /**
+     * The open partial of a key for the interval of {@code eventMillis}.
+     *
+     * @param key the key's slice: the reusable probe (copied when stored) or a slice of its own
+     * @param names the key's names, or null to take them from the fast path's record
+     */
+    private IntervalStats partialFor(KeySlice key, Names names, long eventMillis) {
         long interval = KeyWatch.intervalOf(eventMillis, intervalMillis);
-        Names names = new Names(deployment, modelName, modelVersion);
-        KeyedInterval partial = open.get(names);
+        KeyedInterval partial = open.get(key);
         if (partial != null && partial.stats().intervalStart() != interval) {
             emit(partial);
             partial = null;
@@ -154,13 +163,17 @@ public final class InferenceEventAggregator extends AbstractStreamOperator<Keyed
             if (open.size() >= maxKeys) {
                 flushAll();
             }
+            IntervalStats stats = new IntervalStats(interval, idCap);
             partial =
-                    new KeyedInterval(
-                            deployment,
-                            modelName,
-                            modelVersion,
-                            new IntervalStats(interval, idCap));
-            open.put(names, partial);
+                    names == null
+                            ? new KeyedInterval(
+                                    fast.deployment(), fast.modelName(), fast.modelVersion(), stats)
+                            : new KeyedInterval(
+                                    names.deployment(),
+                                    names.modelName(),
+                                    names.modelVersion(),
+                                    stats);
+            open.put(key == probe ? key.copy() : key, partial);
         }
         return partial.stats();
     }

@@ -28,9 +28,6 @@ final class InferenceEventReader {
     private final Set<String> knownDeployments;
 
     // The accepted record's values, valid until the next call of read.
-    String deployment;
-    String modelName;
-    String modelVersion;
     long eventTimeMillis;
     boolean ok;
     double latencyMs;
@@ -41,6 +38,10 @@ final class InferenceEventReader {
     private int end;
     private int idStart;
     private int idLength;
+    private int keyStart;
+    private int keyEnd;
+    private final int[] nameStart = new int[3];
+    private final int[] nameLength = new int[3];
 
     InferenceEventReader(long maxFutureSkewMillis) {
         this(maxFutureSkewMillis, Set.of());
@@ -58,6 +59,43 @@ final class InferenceEventReader {
     /** The request id of the accepted record (built only when asked for). */
     String requestId() {
         return new String(bytes, idStart, idLength, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The accepted record's deployment (built when asked for). */
+    String deployment() {
+        return name(0);
+    }
+
+    /** The accepted record's model name (built when asked for). */
+    String modelName() {
+        return name(1);
+    }
+
+    /** The accepted record's model version (built when asked for). */
+    String modelVersion() {
+        return name(2);
+    }
+
+    private String name(int i) {
+        return new String(bytes, nameStart[i], nameLength[i], StandardCharsets.ISO_8859_1);
+    }
+
+    /** The bytes the accepted record's key names occupy (see {@link #keyStart()}). */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    /**
+     * Where the accepted record's deployment, model name and model version start in {@link
+     * #bytes()}: their Avro encoding (length-prefixed, one after the other) up to {@link #keyEnd()}
+     * identifies the key without building a string.
+     */
+    int keyStart() {
+        return keyStart;
+    }
+
+    int keyEnd() {
+        return keyEnd;
     }
 
     /** Reads one record; true when accepted, false to decline it to the general path. */
@@ -87,15 +125,16 @@ final class InferenceEventReader {
         int len = id();
         idStart = pos - len;
         idLength = len;
-        len = id();
-        deployment = new String(bytes, pos - len, len, StandardCharsets.ISO_8859_1);
-        if (!knownDeployments.isEmpty() && !knownDeployments.contains(deployment)) {
+        keyStart = pos;
+        for (int i = 0; i < 3; i++) {
+            len = id();
+            nameStart[i] = pos - len;
+            nameLength[i] = len;
+        }
+        keyEnd = pos;
+        if (!knownDeployments.isEmpty() && !knownDeployments.contains(deployment())) {
             return false;
         }
-        len = id();
-        modelName = new String(bytes, pos - len, len, StandardCharsets.ISO_8859_1);
-        len = id();
-        modelVersion = new String(bytes, pos - len, len, StandardCharsets.ISO_8859_1);
         id(); // replica
         eventTimeMillis = readLong();
         latencyMs = readDouble();

@@ -108,6 +108,34 @@ class InferenceEventAggregatorTest {
     }
 
     @Test
+    void fastAndGeneralPathRecordsOfOneKeyShareOnePartial() throws Exception {
+        // A non-ASCII request id makes the fast path decline the record; the general path accepts
+        // it. Both must find the same open partial (the key's slice is the names' Avro encoding
+        // either way), and a non-ASCII deployment must be a key of its own.
+        open(1_000);
+        send("v1", 0, 100, true);
+        send(
+                CODEC.encode(
+                        Records.event("réq-1", 110)
+                                .setModelVersion("v1")
+                                .setEventTime(T0.plusMillis(1))
+                                .build()));
+        send("v1", 2, 120, true);
+        send(
+                CODEC.encode(
+                        Records.event("r-x", 130)
+                                .setDeployment("chät-llm")
+                                .setModelVersion("v1")
+                                .setEventTime(T0.plusMillis(3))
+                                .build()));
+        harness.prepareSnapshotPreBarrier(1);
+        assertThat(partials())
+                .extracting(p -> p.key() + "=" + p.stats().requests())
+                .containsExactlyInAnyOrder("chat-llm|llama-chat|v1=3", "chät-llm|llama-chat|v1=1");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
     void badRecordsBecomeDeadLettersAndAreNotCounted() throws Exception {
         open(1_000);
         byte[] good = CODEC.encode(Records.event("ok", 100).build());

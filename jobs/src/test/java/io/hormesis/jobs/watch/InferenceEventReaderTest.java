@@ -71,10 +71,12 @@ class InferenceEventReaderTest {
             throw new AssertionError("fast path accepted what the codec rejects: " + ex, ex);
         }
         assertThat(VALIDATOR.problem(e)).isNull();
-        assertThat(reader.deployment).isEqualTo(e.getDeployment());
-        assertThat(reader.modelName).isEqualTo(e.getModelName());
-        assertThat(reader.modelVersion).isEqualTo(e.getModelVersion());
+        assertThat(reader.deployment()).isEqualTo(e.getDeployment());
+        assertThat(reader.modelName()).isEqualTo(e.getModelName());
+        assertThat(reader.modelVersion()).isEqualTo(e.getModelVersion());
         assertThat(reader.requestId()).isEqualTo(e.getRequestId());
+        assertThat(KeySlice.probe().point(reader.bytes(), reader.keyStart(), reader.keyEnd()))
+                .isEqualTo(KeySlice.of(e.getDeployment(), e.getModelName(), e.getModelVersion()));
         assertThat(reader.eventTimeMillis).isEqualTo(e.getEventTime().toEpochMilli());
         assertThat(reader.ok).isEqualTo(e.getStatus() == InferenceStatus.OK);
         assertThat(reader.latencyMs).isEqualTo(e.getLatencyMs());

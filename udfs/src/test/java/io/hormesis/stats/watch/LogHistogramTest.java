@@ -27,6 +27,36 @@ class LogHistogramTest {
     }
 
     @Test
+    void countsEveryBucketExactlyInsideAndOutsideTheDenseWindow() {
+        // The first value fixes a dense window of counters around its bucket; values far from it
+        // (and 0, negatives, NaN) take the buffered path. Both must count exactly what a plain
+        // map of bucket -> count counts, across folds forced by queries in between.
+        Random random = new Random(11);
+        java.util.TreeMap<Integer, Integer> expected = new java.util.TreeMap<>();
+        LogHistogram h = new LogHistogram();
+        for (int i = 0; i < 30_000; i++) {
+            double v =
+                    switch (i % 7) {
+                        case 0 -> Math.exp(random.nextDouble() * 40 - 15);
+                        case 1 -> i % 2 == 0 ? 0.0 : -1.0;
+                        default -> 300 * Math.exp(0.5 * random.nextGaussian());
+                    };
+            h.record(v);
+            expected.merge(LogHistogram.bucketOf(v), 1, Integer::sum);
+            if (i % 4_999 == 0) {
+                assertThat(h.total()).isEqualTo(i + 1);
+            }
+        }
+        assertThat(h.buckets()).isEqualTo(expected.size());
+        assertThat(h.total()).isEqualTo(30_000);
+        long above = 30_000;
+        for (var e : expected.entrySet()) {
+            above -= e.getValue();
+            assertThat(h.weightAbove(e.getKey())).as("above %d", e.getKey()).isEqualTo(above);
+        }
+    }
+
+    @Test
     void quantilesAreWithinABucketOfTheExactOnes() {
         Random random = new Random(9);
         double[] values = new double[20_001];
