@@ -206,16 +206,15 @@ final class InferenceEventReader {
         }
         int len = (int) n;
         boolean blank = true;
-        for (int i = pos; i < pos + len; i++) {
+        for (int i = pos, stop = pos + len; i < stop; i++) {
             int c = bytes[i];
-            if (c < 0) {
-                throw Decline.INSTANCE; // non-ASCII: lengths in chars differ from bytes
-            }
-            if (c < 0x20 || c == 0x7F) {
-                throw Decline.INSTANCE; // control characters: the validator rejects them
-            }
-            if (!(c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F))) {
-                blank = false;
+            if (c > ' ' && c < 0x7F) {
+                blank = false; // printable ASCII other than space: the common case
+            } else if (c != ' ') {
+                // Non-ASCII (lengths in chars differ from bytes) or a control character (the
+                // validator rejects those; the ASCII whitespace isBlank knows besides space is
+                // all control characters, so after this only spaces can make an id blank).
+                throw Decline.INSTANCE;
             }
         }
         if (blank) {
