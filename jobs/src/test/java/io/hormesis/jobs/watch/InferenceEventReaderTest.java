@@ -116,6 +116,35 @@ class InferenceEventReaderTest {
     }
 
     @Test
+    void acceptsAnIdExactlyWhenTheValidatorDoesForEveryAsciiCharacter() {
+        // Every character alone, beside a letter and between spaces, in each id field: the fast
+        // path's byte checks must mean what the validator's isBlank and isISOControl mean.
+        int accepted = 0;
+        for (char c = 0; c < 0x100; c++) {
+            for (String id : List.of(String.valueOf(c), "a" + c, " " + c + " ")) {
+                for (int field = 0; field < 3; field++) {
+                    var b = Records.event(field == 0 ? id : "r", 100);
+                    if (field == 1) {
+                        b.setDeployment(id);
+                    } else if (field == 2) {
+                        b.setReplica(id);
+                    }
+                    InferenceEvent e = b.build();
+                    boolean valid = VALIDATOR.problem(e) == null;
+                    boolean fast = reader.read(CODEC.encode(e));
+                    assertThat(fast)
+                            .as("id %s (char %d) in field %d", id, (int) c, field)
+                            .isEqualTo(valid && c < 0x80);
+                    accepted += fast ? 1 : 0;
+                }
+            }
+        }
+        // Printable ASCII (94 characters) alone and in both other shapes, in three fields, plus a
+        // space beside a letter.
+        assertThat(accepted).isEqualTo(3 * (3 * 94 + 1));
+    }
+
+    @Test
     void declinesInvalidValuesAndNonAsciiIdsToTheGeneralPath() {
         List<InferenceEvent> bad =
                 List.of(
