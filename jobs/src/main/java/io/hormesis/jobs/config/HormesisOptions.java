@@ -133,13 +133,24 @@ public final class HormesisOptions {
                     .withDescription(
                             "JDBC URL (iceberg.catalog-type=jdbc) or REST endpoint (rest).");
 
+    /**
+     * Settings under this prefix are Iceberg catalog properties, one each (the prefix removed):
+     * {@code iceberg.property.s3.endpoint=http://minio:9000}.
+     */
+    public static final String CATALOG_PROPERTY_PREFIX = "iceberg.property.";
+
     public static final ConfigOption<Map<String, String>> CATALOG_PROPERTIES =
             ConfigOptions.key("iceberg.catalog-properties")
                     .mapType()
                     .defaultValue(Map.of())
                     .withDescription(
                             "Further Iceberg catalog properties, KEY:VALUE,KEY:VALUE (e.g."
-                                    + " jdbc.user:iceberg, credential:ID:SECRET, io-impl:...).");
+                                    + " jdbc.user:iceberg, io-impl:...). A value with ':' or ','"
+                                    + " (a URL) is easier as its own setting "
+                                    + CATALOG_PROPERTY_PREFIX
+                                    + "KEY=VALUE, e.g. "
+                                    + CATALOG_PROPERTY_PREFIX
+                                    + "s3.endpoint=http://minio:9000.");
 
     public static final ConfigOption<Double> WATCH_FIRE_P =
             ConfigOptions.key("watch.fire-p")
@@ -323,7 +334,14 @@ public final class HormesisOptions {
             known.add(option.key());
         }
         for (String key : settings.keySet()) {
-            if (!known.contains(key) && !looksLikeFlinkKey(key)) {
+            if (key.startsWith(CATALOG_PROPERTY_PREFIX)
+                    && key.length() == CATALOG_PROPERTY_PREFIX.length()) {
+                throw new IllegalArgumentException(
+                        "setting '" + key + "' names no catalog property after the prefix");
+            }
+            if (!known.contains(key)
+                    && !key.startsWith(CATALOG_PROPERTY_PREFIX)
+                    && !looksLikeFlinkKey(key)) {
                 throw new IllegalArgumentException(
                         "unknown setting '"
                                 + key

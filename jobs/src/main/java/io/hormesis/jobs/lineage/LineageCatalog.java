@@ -49,6 +49,17 @@ public final class LineageCatalog {
             props.put("jdbc.schema-version", "V1");
         }
         props.putAll(config.get(HormesisOptions.CATALOG_PROPERTIES));
+        // One setting per property (iceberg.property.KEY=VALUE), in key order; these win.
+        new java.util.TreeMap<>(config.toMap())
+                .forEach(
+                        (key, value) -> {
+                            if (key.startsWith(HormesisOptions.CATALOG_PROPERTY_PREFIX)) {
+                                props.put(
+                                        key.substring(
+                                                HormesisOptions.CATALOG_PROPERTY_PREFIX.length()),
+                                        value);
+                            }
+                        });
         return props;
     }
 

@@ -56,6 +56,7 @@ class ComposeFileTest {
                         "minio",
                         "minio-init",
                         "iceberg-rest",
+                        "flink-libs",
                         "jobmanager",
                         "taskmanager",
                         "prometheus",
@@ -156,6 +157,37 @@ class ComposeFileTest {
         // Both Flink services run from the same image and configuration.
         assertThat(services.get("taskmanager").get("image")).isEqualTo(jobmanager.get("image"));
         assertThat(services.get("taskmanager").get("volumes")).isEqualTo(jobmanager.get("volumes"));
+    }
+
+    @Test
+    void theJobsGetS3FileIoAtTheIcebergVersionTheyAreBuiltWith() {
+        // flink-libs fetches iceberg-aws-bundle at the pom's Iceberg version to the volume the
+        // Flink containers mount, under the name `flink run -C` in the usage lines points to.
+        Matcher pom =
+                Pattern.compile("<iceberg.version>([^<]+)</iceberg.version>")
+                        .matcher(read("pom.xml"));
+        assertThat(pom.find()).isTrue();
+        Map<String, Object> libs = services.get("flink-libs");
+        assertThat(map(libs.get("environment")).get("ICEBERG_VERSION")).hasToString(pom.group(1));
+        String script = String.join(" ", strings(libs.get("entrypoint")));
+        assertThat(script)
+                .contains("org/apache/iceberg/iceberg-aws-bundle/")
+                .contains("jar=/libs/iceberg-aws-bundle.jar")
+                .contains("sha1sum -c");
+        assertThat(strings(libs.get("volumes"))).containsExactly("flink-libs:/libs");
+        Object mount =
+                list(services.get("jobmanager").get("volumes")).stream()
+                        .filter(
+                                v ->
+                                        v instanceof Map<?, ?> m
+                                                && "flink-libs".equals(m.get("source")))
+                        .findFirst()
+                        .orElseThrow();
+        String target = String.valueOf(((Map<?, ?>) mount).get("target"));
+        assertThat(read("docker-compose.yml"))
+                .contains("flink run -d -C file://" + target + "/iceberg-aws-bundle.jar");
+        assertThat(map(services.get("jobmanager").get("depends_on")).get("flink-libs"))
+                .hasToString("{condition=service_completed_successfully}");
     }
 
     @Test
