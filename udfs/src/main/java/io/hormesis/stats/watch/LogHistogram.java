@@ -179,59 +179,53 @@ public final class LogHistogram {
     }
 
     private void fold() {
-        if (windowCount > 0) {
-            foldWindow();
-        }
-        if (pendingSize == 0) {
+        if (windowCount == 0 && pendingSize == 0) {
             return;
         }
-        Arrays.sort(pending, 0, pendingSize);
-        int runs = 1;
-        for (int i = 1; i < pendingSize; i++) {
-            if (pending[i] != pending[i - 1]) {
-                runs++;
-            }
+        // One sorted batch: the buffered buckets below the window, the window's, those above it
+        // (the buffer only holds buckets outside the window).
+        if (pendingSize > 0) {
+            Arrays.sort(pending, 0, pendingSize);
         }
+        int capacity = pendingSize + (windowCount > 0 ? WINDOW : 0);
         LogHistogram batch = new LogHistogram();
-        batch.buckets = new int[runs];
-        batch.weights = new double[runs];
-        int n = 0;
-        for (int i = 0; i < pendingSize; i++) {
-            if (n > 0 && batch.buckets[n - 1] == pending[i]) {
-                batch.weights[n - 1] += 1;
-            } else {
-                batch.buckets[n] = pending[i];
-                batch.weights[n++] = 1;
+        batch.buckets = new int[capacity];
+        batch.weights = new double[capacity];
+        int next = batch.countPending(pending, 0, pendingSize, windowBase);
+        if (windowCount > 0) {
+            for (int i = 0; i < WINDOW; i++) {
+                if (window[i] != 0) {
+                    batch.count(windowBase + i, window[i]);
+                    window[i] = 0;
+                }
             }
         }
-        batch.size = n;
-        batch.total = pendingSize;
+        batch.countPending(pending, next, pendingSize, Integer.MAX_VALUE);
+        batch.total = (double) pendingSize + windowCount;
         pendingSize = 0;
+        windowCount = 0;
         add(batch, 1.0);
     }
 
-    private void foldWindow() {
-        int runs = 0;
-        for (int c : window) {
-            if (c != 0) {
-                runs++;
-            }
+    /**
+     * Counts sorted buckets from {@code from} while below {@code below}; returns where it stopped.
+     */
+    private int countPending(int[] sorted, int from, int to, int below) {
+        int i = from;
+        for (; i < to && sorted[i] < below; i++) {
+            count(sorted[i], 1);
         }
-        LogHistogram batch = new LogHistogram();
-        batch.buckets = new int[runs];
-        batch.weights = new double[runs];
-        int n = 0;
-        for (int i = 0; i < WINDOW; i++) {
-            if (window[i] != 0) {
-                batch.buckets[n] = windowBase + i;
-                batch.weights[n++] = window[i];
-                window[i] = 0;
-            }
+        return i;
+    }
+
+    /** Appends weight to the last bucket or a new one after it (buckets arrive in order). */
+    private void count(int bucket, double weight) {
+        if (size > 0 && buckets[size - 1] == bucket) {
+            weights[size - 1] += weight;
+        } else {
+            buckets[size] = bucket;
+            weights[size++] = weight;
         }
-        batch.size = n;
-        batch.total = windowCount;
-        windowCount = 0;
-        add(batch, 1.0);
     }
 
     private void recomputeTotal() {
