@@ -1,7 +1,9 @@
 package io.hormesis.jobs;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -163,87 +165,113 @@ public final class HormesisJobs {
                         .uid("control-events-tag")
                         .name("CONTROL: tag inference events")
                         .union(
-                                decoded(
-                                                env,
-                                                config,
-                                                config.get(HormesisOptions.TOPIC_SIGNALS),
-                                                Signal.class,
-                                                group,
-                                                "control-signals")
-                                        .map((Signal x) -> ControlRecord.of(x), type)
-                                        .uid("control-signals-tag")
-                                        .name("CONTROL: tag signals"),
-                                decoded(
-                                                env,
-                                                config,
-                                                config.get(HormesisOptions.TOPIC_RESOURCE_SAMPLES),
-                                                ResourceSample.class,
-                                                group,
-                                                "control-resources")
-                                        .map((ResourceSample x) -> ControlRecord.of(x), type)
-                                        .uid("control-resources-tag")
-                                        .name("CONTROL: tag resource samples"),
-                                decoded(
-                                                env,
-                                                config,
-                                                config.get(HormesisOptions.TOPIC_MODEL_EVENTS),
-                                                ModelEvent.class,
-                                                group,
-                                                "control-model-events")
-                                        .map((ModelEvent x) -> ControlRecord.of(x), type)
-                                        .uid("control-model-events-tag")
-                                        .name("CONTROL: tag model events"),
-                                decoded(
-                                                env,
-                                                config,
-                                                config.get(HormesisOptions.TOPIC_COMMAND_OUTCOMES),
-                                                CommandOutcome.class,
-                                                group,
-                                                "control-outcomes")
-                                        .map((CommandOutcome x) -> ControlRecord.of(x), type)
-                                        .uid("control-outcomes-tag")
-                                        .name("CONTROL: tag command outcomes"));
+                                tagged(
+                                        env,
+                                        config,
+                                        HormesisOptions.TOPIC_SIGNALS,
+                                        Signal.class,
+                                        "control-signals",
+                                        "signals",
+                                        ControlRecord::of),
+                                tagged(
+                                        env,
+                                        config,
+                                        HormesisOptions.TOPIC_RESOURCE_SAMPLES,
+                                        ResourceSample.class,
+                                        "control-resources",
+                                        "resource samples",
+                                        ControlRecord::of),
+                                tagged(
+                                        env,
+                                        config,
+                                        HormesisOptions.TOPIC_MODEL_EVENTS,
+                                        ModelEvent.class,
+                                        "control-model-events",
+                                        "model events",
+                                        ControlRecord::of),
+                                tagged(
+                                        env,
+                                        config,
+                                        HormesisOptions.TOPIC_COMMAND_OUTCOMES,
+                                        CommandOutcome.class,
+                                        "control-outcomes",
+                                        "command outcomes",
+                                        ControlRecord::of));
         ControlPipeline.Outputs control = ControlPipeline.build(config, inputs);
-        control.commands()
-                .sinkTo(
+        toKafka(
+                control.commands(),
+                config,
+                HormesisOptions.TOPIC_COMMANDS,
+                Command.class,
+                Command::getDeployment,
+                "commands",
+                "commands");
+        toKafka(
+                control.decisions(),
+                config,
+                HormesisOptions.TOPIC_DECISIONS,
+                Decision.class,
+                Decision::getDeployment,
+                "decisions",
+                "decisions");
+        toKafka(
+                control.policyUpdates(),
+                config,
+                HormesisOptions.TOPIC_POLICY_UPDATES,
+                PolicyUpdate.class,
+                PolicyUpdate::getDeployment,
+                "policy-updates",
+                "policy updates");
+        toKafka(
+                control.escalations(),
+                config,
+                HormesisOptions.TOPIC_SIGNALS,
+                Signal.class,
+                Signal::getDeployment,
+                "escalations",
+                "escalation signals");
+    }
+
+    /**
+     * One of CONTROL's inputs besides inference events: a topic decoded (bad records to dead
+     * letters) and tagged as a {@link ControlRecord}; uids {@code uid} (decode) and {@code
+     * uid-tag}.
+     */
+    private static <T extends SpecificRecordBase> DataStream<ControlRecord> tagged(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            ConfigOption<String> topic,
+            Class<T> recordClass,
+            String uid,
+            String what,
+            MapFunction<T, ControlRecord> tag) {
+        return decoded(env, config, config.get(topic), recordClass, "hormesis-control", uid)
+                .map(tag, TypeInformation.of(ControlRecord.class))
+                .uid(uid + "-tag")
+                .name("CONTROL: tag " + what);
+    }
+
+    /**
+     * One of CONTROL's outputs to its topic, exactly once: uid {@code control-ID-sink},
+     * transactional ids {@code hormesis-control-ID}.
+     */
+    private static <T extends SpecificRecordBase> void toKafka(
+            DataStream<T> records,
+            Configuration config,
+            ConfigOption<String> topic,
+            Class<T> recordClass,
+            SerializableFunction<T, String> key,
+            String id,
+            String what) {
+        records.sinkTo(
                         kafkaSink(
                                 config,
-                                config.get(HormesisOptions.TOPIC_COMMANDS),
-                                Command.class,
-                                Command::getDeployment,
-                                "hormesis-control-commands"))
-                .uid("control-commands-sink")
-                .name("CONTROL: commands to Kafka");
-        control.decisions()
-                .sinkTo(
-                        kafkaSink(
-                                config,
-                                config.get(HormesisOptions.TOPIC_DECISIONS),
-                                Decision.class,
-                                Decision::getDeployment,
-                                "hormesis-control-decisions"))
-                .uid("control-decisions-sink")
-                .name("CONTROL: decisions to Kafka");
-        control.policyUpdates()
-                .sinkTo(
-                        kafkaSink(
-                                config,
-                                config.get(HormesisOptions.TOPIC_POLICY_UPDATES),
-                                PolicyUpdate.class,
-                                PolicyUpdate::getDeployment,
-                                "hormesis-control-policy-updates"))
-                .uid("control-policy-updates-sink")
-                .name("CONTROL: policy updates to Kafka");
-        control.escalations()
-                .sinkTo(
-                        kafkaSink(
-                                config,
-                                config.get(HormesisOptions.TOPIC_SIGNALS),
-                                Signal.class,
-                                Signal::getDeployment,
-                                "hormesis-control-escalations"))
-                .uid("control-escalations-sink")
-                .name("CONTROL: escalation signals to Kafka");
+                                config.get(topic),
+                                recordClass,
+                                key,
+                                "hormesis-control-" + id))
+                .uid("control-" + id + "-sink")
+                .name("CONTROL: " + what + " to Kafka");
     }
 
     /** Reads a topic of Avro records, sending undecodable ones to the dead-letter topic. */
