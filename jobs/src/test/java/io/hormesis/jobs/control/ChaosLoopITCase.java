@@ -111,7 +111,7 @@ class ChaosLoopITCase {
                                 ArrivalTrace.synthetic(SECONDS, 8.0, 0.1, 600),
                                 START.toEpochMilli(),
                                 SEED);
-                KafkaSimulation.Options base = ControlLoopITCase.options(stack, 8);
+                KafkaSimulation.Options base = ControlLoopITCase.options(stack, 12);
                 KafkaSimulation.Options chaos =
                         new KafkaSimulation.Options(
                                 base.bootstrapServers(),
