@@ -131,7 +131,8 @@ public final class LineageRows {
             c.getKeyId(),
             c.getSignature(),
             scale ? c.getScale().getForecastRate() : null,
-            scale ? c.getScale().getCapacityPerReplica() : null
+            scale ? c.getScale().getCapacityPerReplica() : null,
+            copy(c.getEvidence())
         };
     }
 

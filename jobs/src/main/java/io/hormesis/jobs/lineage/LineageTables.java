@@ -97,7 +97,8 @@ public enum LineageTables {
                     optional(16, "key_id", str()),
                     optional(17, "signature", str()),
                     optional(18, "forecast_rate", dbl()),
-                    optional(19, "capacity_per_replica", dbl()))),
+                    optional(19, "capacity_per_replica", dbl()),
+                    optional(20, "evidence", Types.MapType.ofRequired(21, 22, str(), dbl())))),
     COMMAND_OUTCOMES(
             "command_outcomes",
             CommandOutcome.class,

@@ -75,6 +75,7 @@ class LineageRowsTest {
                                         .setReason("r")
                                         .setSignalIds(List.of("sig-1"))
                                         .setScale(new ScaleAction(2, 7, 0.0, null))
+                                        .setEvidence(Map.of("forecast_rps", 12.5))
                                         .build());
         RowData row =
                 LineageRows.toRowData(
@@ -89,7 +90,11 @@ class LineageRowsTest {
         assertThat(row.isNullAt(11)).isTrue();
         assertThat(row.getString(14).toString()).isEqualTo(c.getSignature());
         assertThat(row.getDouble(15)).isEqualTo(0.0);
-        assertThat(row.getString(17).toString()).isEqualTo("chat-llm");
-        assertThat(row.getLong(18)).isEqualTo(7L);
+        // Command v2's evidence, as a map column.
+        assertThat(row.getMap(17).size()).isEqualTo(1);
+        assertThat(row.getMap(17).keyArray().getString(0).toString()).isEqualTo("forecast_rps");
+        assertThat(row.getMap(17).valueArray().getDouble(0)).isEqualTo(12.5);
+        assertThat(row.getString(18).toString()).isEqualTo("chat-llm");
+        assertThat(row.getLong(19)).isEqualTo(7L);
     }
 }

@@ -56,7 +56,21 @@ import java.util.UUID;
  */
 public final class DeploymentController {
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
+
+    /**
+     * A sudden surge: the last interval's rate at least this multiple of the one before, and above
+     * what the replicas asked for can serve. The forecaster's buckets trail the ticks by two
+     * intervals, so without this the first SCALE of a surge is sized on the rate already seen.
+     */
+    static final double SURGE_RISE = 1.3;
+
+    /**
+     * In a surge the rise is extrapolated over the lead time, at most to this multiple of the
+     * observed rate (Knative's panic threshold, 200 %), so one noisy interval cannot order a fleet.
+     */
+    static final double SURGE_CAP = 2.0;
+
     private static final long NONE = Long.MIN_VALUE;
     private static final int MAX_NAME = 200;
 
@@ -303,6 +317,7 @@ public final class DeploymentController {
     // Latest observations.
     private long lastTelemetryAt = NONE;
     private double lastRps = Double.NaN;
+    private double previousRps = Double.NaN;
     private double lastLoadPerReplica = Double.NaN;
     private double lastP95 = Double.NaN;
     private int readyReplicas = -1;
@@ -442,6 +457,7 @@ public final class DeploymentController {
         forecaster.onEvents(t.eventTime() - t.intervalMillis(), t.requests());
         double rps = t.requestsPerSecond();
         boolean previousViolated = lastP95 > config.sloMillis();
+        previousRps = lastRps;
         lastRps = rps;
         lastP95 = t.p95LatencyMillis();
         lastTelemetryAt = t.eventTime();
@@ -754,6 +770,11 @@ public final class DeploymentController {
         long lead = Math.round(config.leadFactor() * warmup.leadMillis());
         double upper = forecaster.upperRatePerSecond(lead, config.forecastLevel());
         double forecast = Double.isNaN(upper) ? rate : Math.max(upper, rate);
+        double surge = surgeRate(rate, current * cap, lead);
+        boolean surging = surge > forecast;
+        if (surging) {
+            forecast = surge;
+        }
         double h = headroom.value();
         int need =
                 (int)
@@ -770,6 +791,9 @@ public final class DeploymentController {
         stats.put("lead_ms", (double) lead);
         stats.put("p95_ms", lastP95);
         stats.put("ready_replicas", (double) readyReplicas);
+        if (!Double.isNaN(surge)) {
+            stats.put("surge_rps", surge);
+        }
         if (cmdInFlight()) {
             if (need > current * (1 + config.tolerance())) {
                 out.decision(
@@ -812,6 +836,16 @@ public final class DeploymentController {
                 deployment
                         + ": "
                         + d.reason()
+                        + (surging
+                                ? String.format(
+                                        Locale.ROOT,
+                                        " (surge: %.1f -> %.1f req/s in one interval, above the"
+                                                + " %.1f req/s of %d replicas)",
+                                        previousRps,
+                                        rate,
+                                        current * cap,
+                                        current)
+                                : "")
                         + String.format(
                                 Locale.ROOT,
                                 " (capacity %.2f req/s per replica at p95 SLO %.0f ms, headroom"
@@ -844,6 +878,20 @@ public final class DeploymentController {
             // loop feature-drift).
             probeCommand = null;
         }
+    }
+
+    /**
+     * The rate a sudden surge reaches over {@code leadMillis}: the last interval's rise
+     * extrapolated, capped at {@link #SURGE_CAP} times the observed rate; NaN when the last
+     * interval is no surge (a rise under {@link #SURGE_RISE}, or a rate the replicas asked for
+     * serve).
+     */
+    private double surgeRate(double rate, double askedCapacity, long leadMillis) {
+        if (!(previousRps > 0) || !(rate >= SURGE_RISE * previousRps) || rate <= askedCapacity) {
+            return Double.NaN;
+        }
+        double perMilli = (rate - previousRps) / config.bucketMillis();
+        return Math.min(rate + perMilli * leadMillis, SURGE_CAP * rate);
     }
 
     private void judgeCanary(long time, Out out) {
@@ -1284,6 +1332,7 @@ public final class DeploymentController {
         out.writeBoolean(violating);
         out.writeLong(lastTelemetryAt);
         out.writeDouble(lastRps);
+        out.writeDouble(previousRps);
         out.writeDouble(lastLoadPerReplica);
         out.writeDouble(lastP95);
         out.writeInt(readyReplicas);
@@ -1352,6 +1401,7 @@ public final class DeploymentController {
         c.violating = in.readBoolean();
         c.lastTelemetryAt = in.readLong();
         c.lastRps = in.readDouble();
+        c.previousRps = in.readDouble();
         c.lastLoadPerReplica = in.readDouble();
         c.lastP95 = in.readDouble();
         c.readyReplicas = in.readInt();

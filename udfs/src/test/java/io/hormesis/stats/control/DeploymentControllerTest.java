@@ -21,6 +21,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The whole per-deployment policy, driven through its plain inputs. */
 class DeploymentControllerTest {
@@ -153,6 +154,50 @@ class DeploymentControllerTest {
         assertThat(next.commands()).hasSize(1);
         assertThat(next.commands().get(0).scale().fromReplicas())
                 .isEqualTo(scale.scale().targetReplicas());
+    }
+
+    @Test
+    void aSuddenSurgeIsExtrapolatedOverTheLeadCappedAtTwiceTheRate() {
+        Drive d = new Drive(controller());
+        d.steady("v1", 40, 50, 6);
+        // 50 -> 150 req/s in one interval, above the 60 req/s of 6 replicas: the rise of 10 req/s
+        // per second over the 30 s lead would reach 450, capped at twice the observed 150.
+        ControlOutput surge = d.interval("v1", 150, 1_500, 6, 0.005, 0.7);
+        assertThat(surge.commands()).hasSize(1);
+        Command scale = surge.commands().get(0);
+        assertThat(scale.reason()).contains("surge: 50.0 -> 150.0 req/s in one interval");
+        Decision issued =
+                surge.decisions().stream()
+                        .filter(dec -> dec.outcome() == DecisionOutcome.ISSUED)
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(issued.statistics().get("surge_rps")).isCloseTo(300.0, within(1e-9));
+        assertThat(issued.statistics().get("forecast_rps")).isCloseTo(300.0, within(1e-9));
+        double h = issued.statistics().get("headroom");
+        double cap = issued.statistics().get("capacity_per_replica");
+        assertThat(scale.scale().targetReplicas()).isEqualTo((int) Math.ceil(300 * (1 + h) / cap));
+    }
+
+    @Test
+    void noSurgeBelowTheRiseOrWithinTheAskedCapacity() {
+        Drive d = new Drive(controller());
+        d.steady("v1", 40, 50, 6);
+        // +28 %: above the 60 req/s of 6 replicas, but under the 30 % rise of a surge.
+        ControlOutput rise = d.interval("v1", 64, 900, 6, 0.005, 0.7);
+        assertThat(rise.commands()).hasSize(1);
+        assertThat(rise.commands().get(0).reason()).doesNotContain("surge");
+        assertThat(rise.decisions()).noneMatch(dec -> dec.statistics().containsKey("surge_rps"));
+
+        // x2 in one interval within the 60 req/s the 6 replicas serve: nothing to do.
+        Drive e = new Drive(controller());
+        e.steady("v1", 3, 20, 6);
+        assertThat(e.interval("v1", 40, 400, 6, 0.005, 0.7).commands()).isEmpty();
+        // x3.5 to above it: a surge.
+        Drive f = new Drive(controller());
+        f.steady("v1", 3, 20, 6);
+        ControlOutput jump = f.interval("v1", 70, 1_500, 6, 0.005, 0.7);
+        assertThat(jump.commands()).hasSize(1);
+        assertThat(jump.commands().get(0).reason()).contains("surge: 20.0 -> 70.0");
     }
 
     @Test
