@@ -7,6 +7,7 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 import io.hormesis.jobs.config.HormesisOptions;
 import io.hormesis.jobs.testutils.TwinFleet;
+import io.hormesis.jobs.watch.InferenceEventValidator;
 import io.hormesis.schema.Command;
 import io.hormesis.stats.control.ControlOutput;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,12 @@ class ControlOracleTest {
                         .collect(Collectors.joining("; ")));
 
         assertThat(oracle.lateEvents()).isZero();
+        // The twin's requests are valid for WATCH too: its dead letters are the malformed ones.
+        InferenceEventValidator validator =
+                new InferenceEventValidator(config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW));
+        assertThat(records)
+                .filteredOn(r -> r.getInference() != null)
+                .allSatisfy(r -> assertThat(validator.problem(r.getInference())).isNull());
         // The oracle runs one deployment after another, the operator interleaves them in time.
         assertThat(operator.stream().map(ControlOracleTest::describe).toList())
                 .containsExactlyInAnyOrderElementsOf(
