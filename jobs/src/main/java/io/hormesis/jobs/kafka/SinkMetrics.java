@@ -6,8 +6,10 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 import io.hormesis.schema.Command;
+import io.hormesis.schema.CommandKind;
 import io.hormesis.schema.DeadLetter;
 import io.hormesis.schema.Signal;
+import io.hormesis.schema.SignalKind;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -39,19 +41,34 @@ final class SinkMetrics {
                         : null;
     }
 
-    /** The metrics for records of {@code type}, or {@code null} when it has none. */
+    /**
+     * The metrics for records of {@code type}, or {@code null} when it has none. The kinds of
+     * commands and signals are known: each has its counter from the start, at 0 until one is
+     * written, so a dashboard's series exists before the first command of a kind.
+     */
     static SinkMetrics forType(Class<?> type, MetricGroup parent) {
         MetricGroup group = parent.addGroup("hormesis");
         if (type == Command.class) {
-            return new SinkMetrics(group, "commands_out", false);
+            return new SinkMetrics(group, "commands_out", false).withKinds(CommandKind.values());
         }
         if (type == Signal.class) {
-            return new SinkMetrics(group, "signals_out", true);
+            return new SinkMetrics(group, "signals_out", true).withKinds(SignalKind.values());
         }
         if (type == DeadLetter.class) {
             return new SinkMetrics(group, "dead_letters_out", false);
         }
         return null;
+    }
+
+    private SinkMetrics withKinds(Enum<?>[] kinds) {
+        for (Enum<?> k : kinds) {
+            counter(k.name());
+        }
+        return this;
+    }
+
+    private Counter counter(String kind) {
+        return byKind.computeIfAbsent(kind, k -> group.addGroup("kind", k).counter(counterName));
     }
 
     void record(Object element) {
@@ -66,6 +83,6 @@ final class SinkMetrics {
         } else {
             return;
         }
-        byKind.computeIfAbsent(kind, k -> group.addGroup("kind", k).counter(counterName)).inc();
+        counter(kind).inc();
     }
 }

@@ -149,6 +149,30 @@ public final class KafkaSimulation {
         this.random = new Random(options.seed());
     }
 
+    /**
+     * A record as it would be produced: topic, event time (the Kafka timestamp), key, Avro bytes.
+     */
+    public record Produced(String topic, long eventTime, String key, byte[] value) {}
+
+    /**
+     * Steps the deployment to its end with no controller in the loop (no command is applied, so no
+     * outcome is reported) and returns every record it reports, in event-time order and without
+     * chaos: a known, finite stream that can be replayed and fed to an oracle. Nothing is produced.
+     */
+    public List<Produced> openLoop() {
+        while (!deployment.finished()) {
+            collect(deployment.step());
+        }
+        List<Out> all = new ArrayList<>(held);
+        held.clear();
+        all.sort(Comparator.comparingLong(Out::time));
+        List<Produced> out = new ArrayList<>(all.size());
+        for (Out o : all) {
+            out.add(new Produced(o.topic(), o.time(), deployment.deployment(), o.value()));
+        }
+        return out;
+    }
+
     /** Runs the deployment to its end, then listens {@code drainAfter} longer for commands. */
     public Result run(Consumer<Progress> progress) throws InterruptedException {
         long wallStart = System.nanoTime();

@@ -3,21 +3,34 @@ package io.hormesis.jobs.faults;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.types.Row;
 
+import io.hormesis.jobs.HormesisJobs;
 import io.hormesis.jobs.config.HormesisOptions;
-import io.hormesis.jobs.demo.LocalStack;
+import io.hormesis.jobs.control.ControlOracle;
+import io.hormesis.jobs.control.ControlSettings;
 import io.hormesis.jobs.kafka.ByteProducers;
+import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineageProgress;
-import io.hormesis.jobs.sim.FleetSimulator.SimRecord;
+import io.hormesis.jobs.lineage.LineageTables;
+import io.hormesis.jobs.lineage.LineageVerifier;
 import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.jobs.testutils.FlinkRest;
 import io.hormesis.jobs.testutils.KnownFleet;
-import io.hormesis.jobs.testutils.OfflineWatch;
 import io.hormesis.jobs.testutils.StandaloneCluster;
 import io.hormesis.jobs.testutils.TopicReader;
+import io.hormesis.jobs.testutils.TwinFleet;
+import io.hormesis.jobs.testutils.TwinFleet.FleetRecord;
 import io.hormesis.schema.AvroCodec;
+import io.hormesis.schema.BaselineSnapshot;
 import io.hormesis.schema.Command;
+import io.hormesis.schema.CommandOutcome;
+import io.hormesis.schema.DataBatch;
 import io.hormesis.schema.DeadLetter;
+import io.hormesis.schema.Decision;
+import io.hormesis.schema.ModelEvent;
+import io.hormesis.schema.PolicyUpdate;
 import io.hormesis.schema.Signal;
+import io.hormesis.stats.control.ControlOutput;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,6 +50,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -50,23 +64,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shaded job jar on a real standalone Flink cluster (deploy/cluster/cluster.sh), submitted
- * through the REST API as three jobs (WATCH, CONTROL, LINEAGE), while a known finite stream is
- * produced: the TaskManager is killed with SIGKILL three times and replaced, the Kafka broker is
- * restarted once, and the Iceberg warehouse disappears for a while. Afterwards every expected
- * signal and command is on Kafka exactly once (read_committed) and in Iceberg exactly once, and
- * every malformed record is exactly one dead letter. Run with {@code mvn -Pfaults verify}.
+ * through the REST API as three jobs (WATCH, CONTROL, LINEAGE), while a known finite stream from
+ * the fleet twin ({@link TwinFleet}) is produced: the TaskManager is killed with SIGKILL three
+ * times and replaced, the Kafka broker is restarted once, and the Iceberg warehouse disappears for
+ * a while. Afterwards every command the plain-Java oracle ({@link ControlOracle}) derives from the
+ * same records is on Kafka exactly once (read_committed) and in Iceberg exactly once, every lineage
+ * row is there once, no hash chain has a gap, and every malformed record is a dead letter. Run with
+ * {@code mvn -Pfaults verify}.
  */
 class ClusterFaultsITCase {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterFaultsITCase.class);
 
-    private static final Instant START = Instant.parse("2026-01-15T14:00:00Z");
-    private static final Duration EVENT_SPAN = Duration.ofMinutes(4);
-    private static final int DEPLOYMENTS = 6;
-    private static final int REGRESSING = 4;
-    private static final int MALFORMED = 30;
+    private static final Instant START = TwinFleet.FAULT_START;
+    private static final long END_MILLIS = START.toEpochMilli() + TwinFleet.FAULT_SECONDS * 1000L;
 
     /** Simulated seconds per wall second: the 4 minutes are produced in about 2. */
     private static final double SPEEDUP = 2.0;
+
+    /**
+     * Jobs that decode inference events and send their own dead letters: WATCH, and CONTROL, which
+     * runs as a job of its own here and so reports the bad records too.
+     */
+    private static final int DEAD_LETTERS_PER_MALFORMED = 2;
 
     private static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(4);
     private static final Duration QUIESCE_TIMEOUT = Duration.ofMinutes(5);
@@ -92,6 +111,7 @@ class ClusterFaultsITCase {
     @Test
     void everyCommandAndLineageRowExactlyOnceThroughKillsBrokerRestartAndWarehouseOutage()
             throws Exception {
+        long testStart = System.nanoTime();
         Path root = StandaloneCluster.projectRoot();
         Path jar = root.resolve("jobs/target/hormesis.jar");
         assertThat(jar)
@@ -102,54 +122,71 @@ class ClusterFaultsITCase {
                         Path.of(System.getProperty("java.io.tmpdir")), "cluster-faults");
         Path warehouse = dir.resolve("warehouse");
 
-        List<SimRecord> records =
-                new KnownFleet(START, EVENT_SPAN, DEPLOYMENTS, REGRESSING, 10, MALFORMED, 6L)
-                        .records();
-        List<OfflineWatch.Alarm> alarms = OfflineWatch.alarms(records);
-        Set<String> expectedCommandDeployments = new TreeSet<>();
-        for (int i = 0; i < REGRESSING; i++) {
-            expectedCommandDeployments.add(KnownFleet.deployment(i));
-        }
-        // The stream is what it is meant to be: one latency alarm per regressing deployment.
-        assertThat(
-                        alarms.stream()
-                                .filter(a -> a.signalName().equals("latency_ms"))
-                                .map(OfflineWatch.Alarm::deployment)
-                                .collect(Collectors.toList()))
-                .containsExactlyInAnyOrderElementsOf(expectedCommandDeployments);
+        Configuration fleetConfig = HormesisOptions.fromSettings(TwinFleet.faultSettings());
+        TwinFleet fleet = TwinFleet.faultFleet(fleetConfig);
+        List<FleetRecord> records = fleet.records();
+        ControlOracle.Result oracle =
+                ControlOracle.run(
+                        ControlSettings.from(fleetConfig),
+                        fleet.controlRecords(fleetConfig),
+                        TwinFleet.FAULT_OUT_OF_ORDERNESS.toMillis());
+        // The stream is what it is meant to be: commands of several kinds, spread over it.
+        assertThat(oracle.lateEvents()).isZero();
+        assertThat(oracle.commands())
+                .extracting(ControlOutput.Command::kind)
+                .contains(ControlOutput.CommandKind.SCALE, ControlOutput.CommandKind.ROLLBACK);
 
         try (StandaloneCluster cluster = StandaloneCluster.start(dir, CONF_OVERRIDES)) {
             FlinkRest rest = new FlinkRest(cluster.restUrl());
-            Configuration config =
-                    HormesisOptions.fromSettings(
-                            Map.of(
-                                    HormesisOptions.BOOTSTRAP_SERVERS.key(),
-                                    cluster.bootstrapServers(),
-                                    HormesisOptions.WAREHOUSE.key(),
-                                    warehouse.toString()));
+            Map<String, String> settings = new TreeMap<>(TwinFleet.faultSettings());
+            settings.put(HormesisOptions.BOOTSTRAP_SERVERS.key(), cluster.bootstrapServers());
+            settings.put(HormesisOptions.WAREHOUSE.key(), warehouse.toString());
+            Configuration config = HormesisOptions.fromSettings(settings);
             long uploadStart = System.nanoTime();
             String jarId = rest.uploadJar(jar);
             figures.add(String.format(Locale.ROOT, "jar upload %.1f s", seconds(uploadStart)));
+            List<String> common =
+                    new ArrayList<>(
+                            List.of(
+                                    "--bootstrap-servers",
+                                    cluster.bootstrapServers(),
+                                    "--warehouse",
+                                    warehouse.toString()));
+            for (Map.Entry<String, String> s : TwinFleet.faultSettings().entrySet()) {
+                common.add("--set");
+                common.add(s.getKey() + "=" + s.getValue());
+            }
             Map<String, String> jobs = new LinkedHashMap<>();
             for (String job : List.of("watch", "control", "lineage")) {
-                jobs.put(
-                        job,
-                        rest.runJar(
-                                jarId,
-                                ENTRY,
-                                List.of(
-                                        job,
-                                        "--bootstrap-servers",
-                                        cluster.bootstrapServers(),
-                                        "--warehouse",
-                                        warehouse.toString(),
-                                        "--set",
-                                        "control.signing-key=" + LocalStack.DEMO_SIGNING_KEY)));
+                List<String> args = new ArrayList<>(List.of(job));
+                args.addAll(common);
+                jobs.put(job, rest.runJar(jarId, ENTRY, args));
             }
             awaitRecovered(rest, jobs, -1, "the first start");
 
+            // The outage starts half-way and lasts until the stream has made CONTROL's watermark
+            // pass the tick of a command that could not have been issued before it began; the
+            // last kill comes after that.
             int total = records.size();
-            int[] points = {total / 10, total / 4, total * 2 / 5, total / 2, total * 4 / 5};
+            int outageAt = total / 2;
+            long b = TwinFleet.FAULT_OUT_OF_ORDERNESS.toMillis();
+            long watermarkAtOutage = records.get(outageAt).eventTime() - b - 1;
+            long commandTick =
+                    oracle.commands().stream()
+                            .mapToLong(ControlOutput.Command::issuedAt)
+                            .filter(t -> t > watermarkAtOutage)
+                            .min()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalStateException(
+                                                    "the stream has no command after half-way"));
+            int outageUntil = 0;
+            while (records.get(outageUntil).eventTime() <= commandTick + b) {
+                outageUntil++;
+            }
+            int lastKill = Math.max(total * 4 / 5, outageUntil + total / 20);
+            assertThat(lastKill).as("the last kill within the stream").isLessThan(total - 10);
+            int[] points = {total / 10, total / 4, total * 2 / 5, outageAt, lastKill};
             GatedProducer producer = new GatedProducer(records, points);
             CompletableFuture<Void> producing =
                     CompletableFuture.runAsync(() -> producer.run(cluster.bootstrapServers()));
@@ -160,8 +197,8 @@ class ClusterFaultsITCase {
             producer.awaitGate(1, producing);
             long restart = System.currentTimeMillis();
             cluster.restartKafka();
-            producer.release(1);
             awaitRecovered(rest, jobs, restart, "the broker restart");
+            producer.release(1);
             figures.add(
                     String.format(
                             Locale.ROOT,
@@ -174,17 +211,29 @@ class ClusterFaultsITCase {
             killAndReplaceTaskManager(cluster, rest, jobs, 2, producer, 2);
 
             producer.awaitGate(3, producing);
-            warehouseOutage(cluster, rest, jobs, warehouse, producer, producing, total * 7 / 10);
+            warehouseOutage(cluster, rest, jobs, warehouse, producer, producing, outageUntil + 1);
 
             producer.awaitGate(4, producing);
             killAndReplaceTaskManager(cluster, rest, jobs, 3, producer, 4);
 
             producing.get(RECOVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            figures.add("events in: " + total + " (" + MALFORMED + " malformed)");
+            figures.add(
+                    String.format(
+                            Locale.ROOT,
+                            "events in: %d records on %d deployments (%d malformed); the"
+                                    + " oracle expects %d commands, %d decisions, %d policy"
+                                    + " updates",
+                            total,
+                            fleet.deployments().size(),
+                            fleet.malformed(),
+                            oracle.commands().size(),
+                            oracle.decisions().size(),
+                            oracle.policyUpdates().size()));
 
-            awaitQuiescent(config, cluster, expectedCommandDeployments.size(), alarms.size());
-            verify(config, cluster, rest, jobs, alarms, expectedCommandDeployments);
+            awaitQuiescent(config, cluster, oracle.commands().size());
+            verify(config, cluster, rest, jobs, fleet, oracle);
         } finally {
+            figures.add(String.format(Locale.ROOT, "test wall time %.1f s", seconds(testStart)));
             LOG.info("Fault-test figures:\n  {}", String.join("\n  ", figures));
             Files.write(dir.resolve("figures.txt"), figures, StandardCharsets.UTF_8);
         }
@@ -200,12 +249,14 @@ class ClusterFaultsITCase {
             throws Exception {
         long killed = System.currentTimeMillis();
         cluster.killTaskManager();
-        // The stream goes on while the TaskManager is down.
-        producer.release(gate);
         cluster.startTaskManager();
         long registered = System.currentTimeMillis();
         awaitRecovered(rest, jobs, killed, "kill " + n);
         long recovered = System.currentTimeMillis();
+        // The stream waits for the jobs: CONTROL's watermark is assigned after the union of its
+        // five sources, so a backlog longer than its out-of-orderness, read after a restart one
+        // partition before another, makes records late and changes its decisions (README).
+        producer.release(gate);
         figures.add(
                 String.format(
                         Locale.ROOT,
@@ -268,14 +319,19 @@ class ClusterFaultsITCase {
         long restored = System.currentTimeMillis();
         int commandsDuring = commandsCommitted(cluster) - commandsBefore;
         awaitRecovered(rest, jobs, restored, "the warehouse outage");
+        String cause = rest.lastRootCause(lineage);
         figures.add(
                 String.format(
                         Locale.ROOT,
-                        "warehouse unavailable for %.1f s: LINEAGE restarted %d times, CONTROL"
-                                + " committed %d commands meanwhile; all recovered %.1f s after"
-                                + " it returned",
+                        "warehouse unavailable for %.1f s (records %d to %d): LINEAGE restarted %d"
+                                + " times (restart delay capped at 8 s), its last failure: %s;"
+                                + " CONTROL committed %d commands meanwhile; all recovered %.1f s"
+                                + " after it returned",
                         (restored - start) / 1000.0,
+                        producer.gate(3),
+                        until,
                         rest.numRestarts(lineage) - restartsBefore,
+                        cause,
                         commandsDuring,
                         (System.currentTimeMillis() - restored) / 1000.0));
         // The jobs are decoupled: CONTROL kept acting while LINEAGE could not write.
@@ -329,13 +385,13 @@ class ClusterFaultsITCase {
      * the same point however slow the machine.
      */
     private static final class GatedProducer {
-        private final List<SimRecord> records;
+        private final List<FleetRecord> records;
         private final int[] gates;
         private final CountDownLatch[] reached;
         private final CountDownLatch[] released;
         private final AtomicInteger produced = new AtomicInteger();
 
-        GatedProducer(List<SimRecord> records, int[] gates) {
+        GatedProducer(List<FleetRecord> records, int[] gates) {
             this.records = records;
             this.gates = gates.clone();
             this.reached = new CountDownLatch[gates.length];
@@ -387,8 +443,10 @@ class ClusterFaultsITCase {
                         pausedNanos += System.nanoTime() - pause;
                         next++;
                     }
-                    SimRecord r = records.get(n);
-                    long due = (long) (Duration.between(START, r.eventTime()).toNanos() / SPEEDUP);
+                    FleetRecord r = records.get(n);
+                    // The fence past the end goes out at once, not minutes later.
+                    long paced = Math.min(r.eventTime(), END_MILLIS) - START.toEpochMilli();
+                    long due = (long) (paced * 1e6 / SPEEDUP);
                     long wait = due - (System.nanoTime() - wallStart - pausedNanos);
                     if (wait > 0) {
                         // Pacing, not waiting on a condition: the stream has a rate.
@@ -396,9 +454,9 @@ class ClusterFaultsITCase {
                     }
                     producer.send(
                             new ProducerRecord<>(
-                                    "inference-events",
+                                    r.topic(),
                                     null,
-                                    r.eventTime().toEpochMilli(),
+                                    r.eventTime(),
                                     r.key().getBytes(StandardCharsets.UTF_8),
                                     r.value()));
                     produced.incrementAndGet();
@@ -412,49 +470,52 @@ class ClusterFaultsITCase {
     }
 
     /**
-     * Waits until WATCH has committed the whole input, CONTROL has committed at least the expected
-     * commands, LINEAGE holds as many rows as Kafka has records, and nothing changed for a few
-     * checkpoints.
+     * Waits until WATCH and CONTROL have committed the whole input, CONTROL has committed at least
+     * the expected commands, every lineage table holds as many rows as its topic has committed
+     * records, and nothing changed for a few checkpoints.
      */
-    private void awaitQuiescent(
-            Configuration config, StandaloneCluster cluster, int commands, int signals)
+    private void awaitQuiescent(Configuration config, StandaloneCluster cluster, int commands)
             throws Exception {
         long start = System.nanoTime();
         long deadline = start + QUIESCE_TIMEOUT.toNanos();
         String last = "nothing yet";
         String stable = null;
         long stableSince = 0;
+        Map<String, LineageTables> tables = HormesisJobs.lineageTopics(config);
         try (LineageProgress progress = new LineageProgress(config)) {
             while (System.nanoTime() < deadline) {
-                long lag = progress.lag("hormesis-watch", "inference-events");
-                int signalsOnKafka =
-                        TopicReader.readAll(
-                                        cluster.bootstrapServers(),
-                                        "signals",
-                                        true,
-                                        Duration.ofSeconds(60))
-                                .size();
+                long watchLag = progress.lag("hormesis-watch", "inference-events");
+                long controlLag = progress.lag("hormesis-control", "inference-events");
                 int commandsOnKafka = commandsCommitted(cluster);
-                long signalRows =
-                        progress.committedRows(io.hormesis.jobs.lineage.LineageTables.SIGNALS);
-                long commandRows =
-                        progress.committedRows(io.hormesis.jobs.lineage.LineageTables.COMMANDS);
+                StringBuilder rows = new StringBuilder();
+                boolean lineageDone = true;
+                for (Map.Entry<String, LineageTables> t : tables.entrySet()) {
+                    int onKafka =
+                            TopicReader.readAll(
+                                            cluster.bootstrapServers(),
+                                            t.getKey(),
+                                            true,
+                                            Duration.ofSeconds(60))
+                                    .size();
+                    long inIceberg = progress.committedRows(t.getValue());
+                    rows.append(
+                            String.format(
+                                    " %s %d/%d", t.getValue().tableName(), inIceberg, onKafka));
+                    lineageDone &= inIceberg >= onKafka;
+                }
                 last =
                         String.format(
-                                "lag %d, signals %d, commands %d, signal rows %d, command rows %d",
-                                lag, signalsOnKafka, commandsOnKafka, signalRows, commandRows);
-                boolean done =
-                        lag == 0
-                                && signalsOnKafka >= signals
-                                && commandsOnKafka >= commands
-                                && signalRows >= signalsOnKafka
-                                && commandRows >= commandsOnKafka;
-                if (!done) {
+                                "lag WATCH %d CONTROL %d, commands %d, rows/records:%s",
+                                watchLag, controlLag, commandsOnKafka, rows);
+                boolean settled = watchLag == 0 && controlLag == 0 && lineageDone;
+                // Short of the expected commands, settled for a minute: verify tells what is off.
+                Duration hold = Duration.ofSeconds(commandsOnKafka >= commands ? 8 : 60);
+                if (!settled) {
                     stable = null;
                 } else if (!last.equals(stable)) {
                     stable = last;
                     stableSince = System.nanoTime();
-                } else if (System.nanoTime() - stableSince > Duration.ofSeconds(8).toNanos()) {
+                } else if (System.nanoTime() - stableSince > hold.toNanos()) {
                     figures.add(
                             String.format(
                                     Locale.ROOT,
@@ -463,7 +524,7 @@ class ClusterFaultsITCase {
                                     last));
                     return;
                 }
-                Thread.sleep(500);
+                Thread.sleep(1000);
             }
         }
         throw new TimeoutException("not quiescent within " + QUIESCE_TIMEOUT + ": " + last);
@@ -474,115 +535,246 @@ class ClusterFaultsITCase {
             StandaloneCluster cluster,
             FlinkRest rest,
             Map<String, String> jobs,
-            List<OfflineWatch.Alarm> alarms,
-            Set<String> expectedCommandDeployments)
+            TwinFleet fleet,
+            ControlOracle.Result oracle)
             throws Exception {
         String bootstrap = cluster.bootstrapServers();
-        List<Signal> signals =
-                decode(
-                        TopicReader.readAll(bootstrap, "signals", true, Duration.ofSeconds(60)),
-                        Signal.class);
-        List<Command> commands =
-                decode(
-                        TopicReader.readAll(bootstrap, "commands", true, Duration.ofSeconds(60)),
-                        Command.class);
+        List<Command> commands = decode(read(bootstrap, "commands", true), Command.class);
+        List<Decision> decisions = decode(read(bootstrap, "decisions", true), Decision.class);
+        List<Signal> signals = decode(read(bootstrap, "signals", true), Signal.class);
         List<DeadLetter> deadLetters =
-                decode(
-                        TopicReader.readAll(
-                                bootstrap, "dead-letters", true, Duration.ofSeconds(60)),
-                        DeadLetter.class);
-        int commandsUncommitted =
-                TopicReader.readAll(bootstrap, "commands", false, Duration.ofSeconds(60)).size();
+                decode(read(bootstrap, "dead-letters", true), DeadLetter.class);
+        int commandsUncommitted = read(bootstrap, "commands", false).size();
 
-        // Signals: exactly the oracle's alarms, each once.
-        Map<String, Long> signalCounts =
-                count(
-                        signals,
-                        s -> s.getDeployment() + "|" + s.getSignalName() + "|" + s.getEventTime());
-        Set<String> expectedSignals =
-                alarms.stream()
-                        .map(a -> a.deployment() + "|" + a.signalName() + "|" + a.eventTime())
+        // Commands: exactly the oracle's, each once, with the same kind, time and action.
+        Map<String, Long> commandCounts = count(commands, ClusterFaultsITCase::describe);
+        Set<String> expectedCommands =
+                oracle.commands().stream()
+                        .map(ClusterFaultsITCase::describe)
                         .collect(Collectors.toCollection(TreeSet::new));
-        // Commands: one per regressing deployment, each once.
-        Map<String, Long> commandCounts = count(commands, Command::getCommandId);
-        Map<String, Long> commandsPerDeployment = count(commands, Command::getDeployment);
-
-        List<Row> signalRows;
-        List<Row> commandRows;
-        try (LineageSql sql = new LineageSql(config)) {
-            signalRows = sql.query("SELECT signal_id FROM signals");
-            commandRows = sql.query("SELECT command_id FROM commands");
-        }
-        Map<String, Long> signalRowCounts = count(signalRows, r -> (String) r.getField(0));
-        Map<String, Long> commandRowCounts = count(commandRows, r -> (String) r.getField(0));
-        Set<String> signalIds =
-                signals.stream().map(Signal::getSignalId).collect(Collectors.toSet());
-
-        figures.add(
-                String.format(
-                        Locale.ROOT,
-                        "signals on Kafka (read_committed): %d, expected %d, duplicates %d,"
-                                + " losses %d",
-                        signals.size(),
-                        expectedSignals.size(),
-                        duplicates(signalCounts),
-                        missing(expectedSignals, signalCounts.keySet())));
+        Map<String, Long> decisionCounts = count(decisions, Decision::getDecisionId);
+        Set<String> expectedDecisions =
+                oracle.decisions().stream()
+                        .map(ControlOutput.Decision::decisionId)
+                        .collect(Collectors.toCollection(TreeSet::new));
         figures.add(
                 String.format(
                         Locale.ROOT,
                         "commands on Kafka: %d read_committed (%d read_uncommitted, i.e. %d in"
-                                + " aborted transactions), expected %d, duplicates %d, losses %d",
+                                + " aborted transactions), expected %d, duplicates %d, losses %d,"
+                                + " unexpected %d",
                         commands.size(),
                         commandsUncommitted,
                         commandsUncommitted - commands.size(),
-                        expectedCommandDeployments.size(),
+                        expectedCommands.size(),
                         duplicates(commandCounts),
-                        missing(expectedCommandDeployments, commandsPerDeployment.keySet())));
+                        missing(expectedCommands, commandCounts.keySet()),
+                        missing(commandCounts.keySet(), expectedCommands)));
         figures.add(
                 String.format(
                         Locale.ROOT,
-                        "Iceberg rows: signals %d (duplicates %d, losses %d), commands %d"
-                                + " (duplicates %d, losses %d)",
-                        signalRows.size(),
-                        duplicates(signalRowCounts),
-                        missing(signalIds, signalRowCounts.keySet()),
-                        commandRows.size(),
-                        duplicates(commandRowCounts),
-                        missing(commandCounts.keySet(), commandRowCounts.keySet())));
-        figures.add("dead letters: " + deadLetters.size() + " of " + MALFORMED + " malformed");
+                        "decisions on Kafka: %d, expected %d, duplicates %d, losses %d,"
+                                + " unexpected %d",
+                        decisions.size(),
+                        expectedDecisions.size(),
+                        duplicates(decisionCounts),
+                        missing(expectedDecisions, decisionCounts.keySet()),
+                        missing(decisionCounts.keySet(), expectedDecisions)));
+        if (!commandCounts.keySet().equals(expectedCommands)) {
+            figures.add(
+                    "commands missing: "
+                            + expectedCommands.stream()
+                                    .filter(c -> !commandCounts.containsKey(c))
+                                    .toList()
+                            + "; unexpected: "
+                            + commandCounts.keySet().stream()
+                                    .filter(c -> !expectedCommands.contains(c))
+                                    .toList());
+        }
+        Map<String, Long> signalCounts = count(signals, Signal::getSignalId);
+        figures.add(
+                String.format(
+                        Locale.ROOT,
+                        "signals on Kafka (WATCH's and CONTROL's escalations): %d, duplicates %d",
+                        signals.size(),
+                        duplicates(signalCounts)));
+
+        // Lineage: each table holds every committed record of its topic once, by its id, and the
+        // commands and decisions tables hold the oracle's.
+        Map<String, Long> lineageRows = new TreeMap<>();
+        Map<LineageTables, Map<String, Long>> rowIds = new TreeMap<>();
+        try (LineageSql sql = new LineageSql(config)) {
+            for (Map.Entry<String, LineageTables> t :
+                    HormesisJobs.lineageTopics(config).entrySet()) {
+                LineageTables table = t.getValue();
+                List<String> onKafka = kafkaIds(bootstrap, t.getKey(), table);
+                List<Row> rows =
+                        sql.query("SELECT " + rowIdSql(table) + " FROM " + table.tableName());
+                Map<String, Long> ids = count(rows, r -> String.valueOf(r.getField(0)));
+                Map<String, Long> records = count(onKafka, id -> id);
+                rowIds.put(table, ids);
+                lineageRows.put(table.tableName(), (long) rows.size());
+                long extra = 0;
+                long lost = 0;
+                for (String id : union(ids.keySet(), records.keySet())) {
+                    long diff = ids.getOrDefault(id, 0L) - records.getOrDefault(id, 0L);
+                    extra += Math.max(0, diff);
+                    lost += Math.max(0, -diff);
+                }
+                figures.add(
+                        String.format(
+                                Locale.ROOT,
+                                "Iceberg %s: %d rows for %d committed records (%d ids),"
+                                        + " duplicates %d, losses %d",
+                                table.tableName(),
+                                rows.size(),
+                                onKafka.size(),
+                                records.size(),
+                                extra,
+                                lost));
+                // Each committed record is one row: as many rows per id as records.
+                assertThat(ids).as(table.tableName()).isEqualTo(records);
+                if (table != LineageTables.DEAD_LETTERS) {
+                    // Dead letters of one bad record come from WATCH and from CONTROL.
+                    assertThat(records.values()).as(table + " on Kafka").allMatch(n -> n == 1);
+                }
+            }
+        }
+
+        Map<String, Long> deadLettersPerRecord =
+                count(deadLetters, d -> d.getSourcePartition() + "@" + d.getSourceOffset());
+        figures.add(
+                String.format(
+                        Locale.ROOT,
+                        "dead letters: %d for %d malformed records (%d distinct source offsets;"
+                                + " WATCH and CONTROL each report them), by reason %s",
+                        deadLetters.size(),
+                        fleet.malformed(),
+                        deadLettersPerRecord.size(),
+                        count(deadLetters, d -> d.getReasonCode().toString())));
         for (Map.Entry<String, String> job : jobs.entrySet()) {
             figures.add(job.getKey() + ": numRestarts " + rest.numRestarts(job.getValue()));
         }
 
-        assertThat(signalCounts.keySet()).containsExactlyInAnyOrderElementsOf(expectedSignals);
-        assertThat(signalCounts.values()).allMatch(n -> n == 1);
-        assertThat(commandsPerDeployment.keySet())
-                .containsExactlyInAnyOrderElementsOf(expectedCommandDeployments);
-        assertThat(commandsPerDeployment.values()).allMatch(n -> n == 1);
+        assertThat(commandCounts.keySet()).containsExactlyInAnyOrderElementsOf(expectedCommands);
         assertThat(commandCounts.values()).allMatch(n -> n == 1);
-        assertThat(signalRowCounts).containsOnlyKeys(signalIds);
-        assertThat(signalRowCounts.values()).allMatch(n -> n == 1);
-        assertThat(commandRowCounts).containsOnlyKeys(commandCounts.keySet());
-        assertThat(commandRowCounts.values()).allMatch(n -> n == 1);
-        assertThat(deadLetters).hasSize(MALFORMED);
-        assertThat(count(deadLetters, d -> d.getSourcePartition() + "@" + d.getSourceOffset()))
-                .hasSize(MALFORMED);
+        assertThat(rowIds.get(LineageTables.COMMANDS).keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        oracle.commands().stream().map(ControlOutput.Command::commandId).toList());
+        assertThat(decisionCounts.keySet()).containsExactlyInAnyOrderElementsOf(expectedDecisions);
+        assertThat(decisionCounts.values()).allMatch(n -> n == 1);
+        assertThat(rowIds.get(LineageTables.DECISIONS).keySet())
+                .containsExactlyInAnyOrderElementsOf(expectedDecisions);
+        assertThat(signalCounts.values()).allMatch(n -> n == 1);
+        assertThat(deadLettersPerRecord).hasSize((int) fleet.malformed());
+        assertThat(deadLettersPerRecord.values()).allMatch(n -> n == DEAD_LETTERS_PER_MALFORMED);
         assertThat(deadLetters)
-                .extracting(DeadLetter::getReasonCode)
+                .extracting(d -> d.getReasonCode().toString())
                 .containsOnlyElementsOf(KnownFleet.MALFORMED_REASONS.values());
-        verifyHashChains(config);
+        verifyHashChains(config, lineageRows);
     }
 
     /**
-     * Hook for the lineage hash chains (branch h-lineage): once they are merged, verify here that
-     * no chain has a gap after the faults (the CLI's chain verification over {@code config}'s
-     * warehouse).
+     * No hash chain has a gap, a duplicate, an altered row or a broken link after the faults: the
+     * check of {@code ./hormesis verify-lineage} ({@link LineageVerifier}) over the warehouse, and
+     * it saw every row the SQL read saw.
      */
-    private static void verifyHashChains(Configuration config) {
-        // Nothing to verify until lineage records are hash-chained.
+    private void verifyHashChains(Configuration config, Map<String, Long> lineageRows)
+            throws Exception {
+        LineageVerifier.Report report = LineageVerifier.verify(LineageCatalog.loader(config));
+        long rows = lineageRows.values().stream().mapToLong(Long::longValue).sum();
+        figures.add(
+                String.format(
+                        Locale.ROOT,
+                        "hash chains: %d chains over %d rows in %d tables, %d findings%s",
+                        report.chains(),
+                        report.rows(),
+                        report.tables(),
+                        report.findings().size(),
+                        report.findings().isEmpty()
+                                ? ""
+                                : " (first: " + report.findings().get(0) + ")"));
+        assertThat(report.findings()).isEmpty();
+        assertThat(report.rows()).isEqualTo(rows);
+        assertThat(report.chains()).isPositive();
     }
 
-    private static <T extends org.apache.avro.specific.SpecificRecordBase> List<T> decode(
+    /** The id a lineage table's rows are told apart by, as SQL. */
+    private static String rowIdSql(LineageTables table) {
+        return switch (table) {
+            case SIGNALS -> "signal_id";
+            case DECISIONS -> "decision_id";
+            case COMMANDS -> "command_id";
+            case COMMAND_OUTCOMES -> "CONCAT(command_id, '|', status)";
+            case MODEL_VERSIONS -> "event_id";
+            case DATA_BATCHES -> "batch_id";
+            case BASELINES -> "snapshot_id";
+            case POLICY_UPDATES -> "update_id";
+            case DEAD_LETTERS ->
+                    "CONCAT(source_topic, '/', CAST(source_partition AS STRING), '@',"
+                            + " CAST(source_offset AS STRING))";
+        };
+    }
+
+    /** The same ids of the records committed on the table's topic. */
+    private static List<String> kafkaIds(String bootstrap, String topic, LineageTables table)
+            throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> records = read(bootstrap, topic, true);
+        List<String> ids = new ArrayList<>();
+        for (SpecificRecordBase r : decode(records, table.recordClass())) {
+            ids.add(
+                    switch (table) {
+                        case SIGNALS -> ((Signal) r).getSignalId().toString();
+                        case DECISIONS -> ((Decision) r).getDecisionId().toString();
+                        case COMMANDS -> ((Command) r).getCommandId().toString();
+                        case COMMAND_OUTCOMES ->
+                                ((CommandOutcome) r).getCommandId()
+                                        + "|"
+                                        + ((CommandOutcome) r).getStatus();
+                        case MODEL_VERSIONS -> ((ModelEvent) r).getEventId().toString();
+                        case DATA_BATCHES -> ((DataBatch) r).getBatchId().toString();
+                        case BASELINES -> ((BaselineSnapshot) r).getSnapshotId().toString();
+                        case POLICY_UPDATES -> ((PolicyUpdate) r).getUpdateId().toString();
+                        case DEAD_LETTERS ->
+                                ((DeadLetter) r).getSourceTopic()
+                                        + "/"
+                                        + ((DeadLetter) r).getSourcePartition()
+                                        + "@"
+                                        + ((DeadLetter) r).getSourceOffset();
+                    });
+        }
+        return ids;
+    }
+
+    /** What a command orders: id, kind, deployment, issue time and action. */
+    private static String describe(Command c) {
+        return String.join(
+                "|",
+                c.getCommandId(),
+                c.getKind().name(),
+                c.getDeployment(),
+                String.valueOf(c.getIssuedAt().toEpochMilli()),
+                c.getScale() == null ? "" : String.valueOf(c.getScale().getTargetReplicas()),
+                c.getRollback() == null ? "" : c.getRollback().getToVersion());
+    }
+
+    private static String describe(ControlOutput.Command c) {
+        return String.join(
+                "|",
+                c.commandId(),
+                c.kind().name(),
+                c.deployment(),
+                String.valueOf(c.issuedAt()),
+                c.scale() == null ? "" : String.valueOf(c.scale().targetReplicas()),
+                c.rollback() == null ? "" : c.rollback().toVersion());
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(
+            String bootstrap, String topic, boolean committed) throws TimeoutException {
+        return TopicReader.readAll(bootstrap, topic, committed, Duration.ofSeconds(60));
+    }
+
+    private static <T extends SpecificRecordBase> List<T> decode(
             List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) throws Exception {
         AvroCodec<T> codec = AvroCodec.of(type);
         List<T> out = new ArrayList<>();
@@ -598,6 +790,12 @@ class ClusterFaultsITCase {
 
     private static long duplicates(Map<String, Long> counts) {
         return counts.values().stream().mapToLong(n -> n - 1).sum();
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static long missing(Set<String> expected, Set<String> seen) {

@@ -142,6 +142,21 @@ public final class FlinkRest {
         return out;
     }
 
+    /** The innermost "Caused by" of the job's latest failure, or its first line; "none". */
+    public String lastRootCause(String jobId) throws IOException {
+        JsonNode entries =
+                get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries");
+        if (entries.isEmpty()) {
+            return "none";
+        }
+        String trace = entries.get(0).path("stacktrace").asText();
+        return trace.lines()
+                .filter(l -> l.startsWith("Caused by"))
+                .reduce((a, b) -> b)
+                .orElse(trace.lines().findFirst().orElse("none"))
+                .strip();
+    }
+
     private JsonNode send(HttpRequest request) throws IOException {
         try {
             HttpResponse<String> response =
