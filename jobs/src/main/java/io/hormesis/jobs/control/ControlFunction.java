@@ -116,6 +116,21 @@ public class ControlFunction extends KeyedProcessFunction<String, ControlRecord,
         refusedInputs = group.counter("control_refused_inputs");
     }
 
+    /**
+     * Counts one inference event into a deployment's telemetry, as CONTROL does (and its plain-Java
+     * oracle in the tests): a failed request is an error, a missing prediction score is NaN.
+     */
+    static TelemetryAggregator.Refusal count(
+            TelemetryAggregator telemetry, long time, InferenceEvent event) {
+        return telemetry.add(
+                time,
+                event.getModelName(),
+                event.getModelVersion(),
+                event.getLatencyMs(),
+                event.getStatus() != InferenceStatus.OK,
+                event.getPredictionScore() == null ? Double.NaN : event.getPredictionScore());
+    }
+
     @Override
     public void processElement(ControlRecord record, Context ctx, Collector<Command> out)
             throws Exception {
@@ -129,16 +144,7 @@ public class ControlFunction extends KeyedProcessFunction<String, ControlRecord,
                         new TelemetryAggregator(
                                 settings.intervalMillis(), MAX_SAMPLES, MAX_VERSIONS);
             }
-            TelemetryAggregator.Refusal refusal =
-                    telemetry.add(
-                            time,
-                            event.getModelName(),
-                            event.getModelVersion(),
-                            event.getLatencyMs(),
-                            event.getStatus() != InferenceStatus.OK,
-                            event.getPredictionScore() == null
-                                    ? Double.NaN
-                                    : event.getPredictionScore());
+            TelemetryAggregator.Refusal refusal = count(telemetry, time, event);
             if (refusal == TelemetryAggregator.Refusal.LATE) {
                 lateEvents.inc();
                 return;

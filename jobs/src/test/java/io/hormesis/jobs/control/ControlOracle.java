@@ -1,7 +1,6 @@
 package io.hormesis.jobs.control;
 
 import io.hormesis.schema.InferenceEvent;
-import io.hormesis.schema.InferenceStatus;
 import io.hormesis.stats.control.ControlInput;
 import io.hormesis.stats.control.ControlOutput;
 import io.hormesis.stats.control.DeploymentController;
@@ -105,16 +104,7 @@ public final class ControlOracle {
             long time = r.eventTimeMillis();
             InferenceEvent event = r.getInference();
             if (event != null) {
-                TelemetryAggregator.Refusal refusal =
-                        telemetry.add(
-                                time,
-                                event.getModelName(),
-                                event.getModelVersion(),
-                                event.getLatencyMs(),
-                                event.getStatus() != InferenceStatus.OK,
-                                event.getPredictionScore() == null
-                                        ? Double.NaN
-                                        : event.getPredictionScore());
+                TelemetryAggregator.Refusal refusal = ControlFunction.count(telemetry, time, event);
                 if (refusal == TelemetryAggregator.Refusal.LATE) {
                     late++;
                     return;
