@@ -17,6 +17,16 @@ public final class FlinkEnvironments {
      * /jars/<id>/run}) rather than a local MiniCluster. The main method then runs inside the client
      * or the JobManager's JVM, which it must not exit.
      */
+    /**
+     * Whether this JVM runs the CLI under a Flink client ({@code flink run}, or a REST submission
+     * inside the JobManager) rather than as {@code java -jar}: the client installs a context
+     * environment before it calls {@code main}.
+     */
+    public static boolean underFlinkClient() {
+        return !(StreamExecutionEnvironment.getExecutionEnvironment()
+                instanceof LocalStreamEnvironment);
+    }
+
     public static boolean submittedToCluster() {
         return submittedToCluster;
     }

@@ -198,13 +198,37 @@ public final class HormesisCli {
     }
 
     public static void main(String[] args) throws Exception {
-        int code = run(Arrays.asList(args), System.out, System.err);
-        // A job submitted through the REST API runs this main inside the JobManager, and a
-        // detached submission returns at once: System.exit would take the JobManager down.
-        if (code == 0 && FlinkEnvironments.submittedToCluster()) {
-            return;
+        if (!FlinkEnvironments.underFlinkClient()) {
+            System.exit(run(Arrays.asList(args), System.out, System.err));
         }
-        System.exit(code);
+        // Under `flink run`, or submitted through the REST API, which runs this main inside the
+        // JobManager: System.exit would take the JobManager down (and every job with it). A
+        // failure is an exception instead, which the client reports with the CLI's own message.
+        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        java.io.OutputStream tee =
+                new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        System.err.write(b);
+                        if (errors.size() < 16_384) {
+                            errors.write(b);
+                        }
+                    }
+                };
+        int code;
+        try (PrintStream err =
+                new PrintStream(tee, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            code = run(Arrays.asList(args), System.out, err);
+        }
+        if (code != 0) {
+            throw new IllegalArgumentException(
+                    "hormesis "
+                            + String.join(" ", args)
+                            + " failed (exit code "
+                            + code
+                            + "): "
+                            + errors.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+        }
     }
 
     /** Runs one command as {@code main} would, printing to out and err; returns the exit code. */

@@ -47,7 +47,12 @@ public record ControlSettings(
                             + idleMillis);
         }
         if (stateTtl == null || stateTtl.toMillis() < idleMillis) {
-            throw new IllegalArgumentException("state TTL must be at least the idle time");
+            throw new IllegalArgumentException(
+                    "state.ttl ("
+                            + stateTtl
+                            + ") must be at least control.idle-after ("
+                            + java.time.Duration.ofMillis(idleMillis)
+                            + "): a deployment's state must outlive its last tick");
         }
         // Fails here, with the controller's own message, rather than in every task's open().
         controllerConfig(

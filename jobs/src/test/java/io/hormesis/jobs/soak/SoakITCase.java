@@ -75,6 +75,9 @@ class SoakITCase {
                                         dir.resolve("warehouse").toString(),
                                         "--set",
                                         "state.ttl=" + ttl.toSeconds() + " s",
+                                        // CONTROL's state must outlive a deployment's last tick.
+                                        "--set",
+                                        "control.idle-after=" + ttl.toSeconds() / 2 + " s",
                                         "--set",
                                         "control.signing-key=" + LocalStack.DEMO_SIGNING_KEY)));
             }
