@@ -1,5 +1,6 @@
 package io.hormesis.jobs.control;
 
+import io.hormesis.schema.Command;
 import io.hormesis.schema.InferenceEvent;
 import io.hormesis.stats.control.ControlInput;
 import io.hormesis.stats.control.ControlOutput;
@@ -194,5 +195,29 @@ public final class ControlOracle {
             out.commands().addAll(o.commands());
             out.policyUpdates().addAll(o.policyUpdates());
         }
+    }
+
+    /** What a command orders: id, kind, deployment, issue time and action. */
+    public static String describe(Command c) {
+        return String.join(
+                "|",
+                c.getCommandId(),
+                c.getKind().name(),
+                c.getDeployment(),
+                String.valueOf(c.getIssuedAt().toEpochMilli()),
+                c.getScale() == null ? "" : String.valueOf(c.getScale().getTargetReplicas()),
+                c.getRollback() == null ? "" : c.getRollback().getToVersion());
+    }
+
+    /** The same for the oracle's commands. */
+    public static String describe(ControlOutput.Command c) {
+        return String.join(
+                "|",
+                c.commandId(),
+                c.kind().name(),
+                c.deployment(),
+                String.valueOf(c.issuedAt()),
+                c.scale() == null ? "" : String.valueOf(c.scale().targetReplicas()),
+                c.rollback() == null ? "" : c.rollback().toVersion());
     }
 }

@@ -93,9 +93,9 @@ class ControlOracleTest {
                 .filteredOn(r -> r.getInference() != null)
                 .allSatisfy(r -> assertThat(validator.problem(r.getInference())).isNull());
         // The oracle runs one deployment after another, the operator interleaves them in time.
-        assertThat(operator.stream().map(ControlOracleTest::describe).toList())
+        assertThat(operator.stream().map(ControlOracle::describe).toList())
                 .containsExactlyInAnyOrderElementsOf(
-                        oracle.commands().stream().map(ControlOracleTest::describe).toList());
+                        oracle.commands().stream().map(ControlOracle::describe).toList());
         Map<ControlOutput.CommandKind, Long> kinds =
                 oracle.commands().stream()
                         .collect(
@@ -103,29 +103,5 @@ class ControlOracleTest {
                                         ControlOutput.Command::kind, Collectors.counting()));
         assertThat(kinds)
                 .containsKeys(ControlOutput.CommandKind.SCALE, ControlOutput.CommandKind.ROLLBACK);
-    }
-
-    /** What a command orders: id, kind, deployment, issue time and action. */
-    static String describe(Command c) {
-        return String.join(
-                "|",
-                c.getCommandId(),
-                c.getKind().name(),
-                c.getDeployment(),
-                String.valueOf(c.getIssuedAt().toEpochMilli()),
-                c.getScale() == null ? "" : String.valueOf(c.getScale().getTargetReplicas()),
-                c.getRollback() == null ? "" : c.getRollback().getToVersion());
-    }
-
-    /** The same for the oracle's commands. */
-    static String describe(ControlOutput.Command c) {
-        return String.join(
-                "|",
-                c.commandId(),
-                c.kind().name(),
-                c.deployment(),
-                String.valueOf(c.issuedAt()),
-                c.scale() == null ? "" : String.valueOf(c.scale().targetReplicas()),
-                c.rollback() == null ? "" : c.rollback().toVersion());
     }
 }

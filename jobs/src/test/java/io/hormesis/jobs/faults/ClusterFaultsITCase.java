@@ -547,10 +547,10 @@ class ClusterFaultsITCase {
         int commandsUncommitted = read(bootstrap, "commands", false).size();
 
         // Commands: exactly the oracle's, each once, with the same kind, time and action.
-        Map<String, Long> commandCounts = count(commands, ClusterFaultsITCase::describe);
+        Map<String, Long> commandCounts = count(commands, ControlOracle::describe);
         Set<String> expectedCommands =
                 oracle.commands().stream()
-                        .map(ClusterFaultsITCase::describe)
+                        .map(ControlOracle::describe)
                         .collect(Collectors.toCollection(TreeSet::new));
         Map<String, Long> decisionCounts = count(decisions, Decision::getDecisionId);
         Set<String> expectedDecisions =
@@ -744,29 +744,6 @@ class ClusterFaultsITCase {
                     });
         }
         return ids;
-    }
-
-    /** What a command orders: id, kind, deployment, issue time and action. */
-    private static String describe(Command c) {
-        return String.join(
-                "|",
-                c.getCommandId(),
-                c.getKind().name(),
-                c.getDeployment(),
-                String.valueOf(c.getIssuedAt().toEpochMilli()),
-                c.getScale() == null ? "" : String.valueOf(c.getScale().getTargetReplicas()),
-                c.getRollback() == null ? "" : c.getRollback().getToVersion());
-    }
-
-    private static String describe(ControlOutput.Command c) {
-        return String.join(
-                "|",
-                c.commandId(),
-                c.kind().name(),
-                c.deployment(),
-                String.valueOf(c.issuedAt()),
-                c.scale() == null ? "" : String.valueOf(c.scale().targetReplicas()),
-                c.rollback() == null ? "" : c.rollback().toVersion());
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> read(
