@@ -48,13 +48,17 @@ public final class NabCorpusRun {
                 Double.parseDouble(p[8]));
     }
 
+    /** Every series of a NAB-style corpus's data folder, in path order. */
+    static List<Path> seriesFiles(Path corpus) throws IOException {
+        try (Stream<Path> walk = Files.walk(corpus)) {
+            return walk.filter(p -> p.toString().endsWith(".csv")).sorted().toList();
+        }
+    }
+
     public static void main(String[] args) throws IOException {
         Path corpus = Path.of(args[0]).resolve("data");
         Path out = Path.of(args[1]);
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(corpus)) {
-            files = walk.filter(p -> p.toString().endsWith(".csv")).sorted().toList();
-        }
+        List<Path> files = seriesFiles(corpus);
         for (Path file : files) {
             Path target = out.resolve(corpus.relativize(file));
             Files.createDirectories(target.getParent());

@@ -9,7 +9,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@link NabCorpusRun} with a fourth column: the name of the test that fired ({@link
@@ -23,10 +22,7 @@ public final class NabFiringRun {
     public static void main(String[] args) throws IOException {
         Path corpus = Path.of(args[0]).resolve("data");
         Path out = Path.of(args[1]);
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(corpus)) {
-            files = walk.filter(p -> p.toString().endsWith(".csv")).sorted().toList();
-        }
+        List<Path> files = NabCorpusRun.seriesFiles(corpus);
         for (Path file : files) {
             Path target = out.resolve(corpus.relativize(file));
             Files.createDirectories(target.getParent());
