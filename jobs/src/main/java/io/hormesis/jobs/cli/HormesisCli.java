@@ -25,7 +25,10 @@ import io.hormesis.jobs.sql.LineageSql;
 import io.hormesis.jobs.sql.SqlSketches;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -204,9 +207,9 @@ public final class HormesisCli {
         // Under `flink run`, or submitted through the REST API, which runs this main inside the
         // JobManager: System.exit would take the JobManager down (and every job with it). A
         // failure is an exception instead, which the client reports with the CLI's own message.
-        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
-        java.io.OutputStream tee =
-                new java.io.OutputStream() {
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        OutputStream tee =
+                new OutputStream() {
                     @Override
                     public void write(int b) {
                         System.err.write(b);
@@ -216,8 +219,7 @@ public final class HormesisCli {
                     }
                 };
         int code;
-        try (PrintStream err =
-                new PrintStream(tee, true, java.nio.charset.StandardCharsets.UTF_8)) {
+        try (PrintStream err = new PrintStream(tee, true, StandardCharsets.UTF_8)) {
             code = run(Arrays.asList(args), System.out, err);
         }
         if (code != 0) {
@@ -227,7 +229,7 @@ public final class HormesisCli {
                             + " failed (exit code "
                             + code
                             + "): "
-                            + errors.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+                            + errors.toString(StandardCharsets.UTF_8).strip());
         }
     }
 

@@ -51,7 +51,7 @@ public record ControlSettings(
                     "state.ttl ("
                             + stateTtl
                             + ") must be at least control.idle-after ("
-                            + java.time.Duration.ofMillis(idleMillis)
+                            + Duration.ofMillis(idleMillis)
                             + "): a deployment's state must outlive its last tick");
         }
         // Fails here, with the controller's own message, rather than in every task's open().

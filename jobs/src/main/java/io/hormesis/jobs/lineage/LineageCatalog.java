@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -50,7 +51,7 @@ public final class LineageCatalog {
         }
         props.putAll(config.get(HormesisOptions.CATALOG_PROPERTIES));
         // One setting per property (iceberg.property.KEY=VALUE), in key order; these win.
-        new java.util.TreeMap<>(config.toMap())
+        new TreeMap<>(config.toMap())
                 .forEach(
                         (key, value) -> {
                             if (key.startsWith(HormesisOptions.CATALOG_PROPERTY_PREFIX)) {
