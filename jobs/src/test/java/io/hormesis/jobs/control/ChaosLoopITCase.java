@@ -84,7 +84,13 @@ class ChaosLoopITCase {
                         HormesisOptions.CONTROL_PRIOR_CAPACITY.key(), "4",
                         HormesisOptions.CONTROL_PRIOR_WARMUP.key(), "30s",
                         // Short enough that the adversary's expired re-send happens in the run.
-                        HormesisOptions.CONTROL_COMMAND_TTL.key(), "150s");
+                        HormesisOptions.CONTROL_COMMAND_TTL.key(), "150s",
+                        // control.idle-input is wall time and the run is 12 times faster than
+                        // real time: 5 s / 12. At 5 s, each record on a quiet partition (a model
+                        // event, an outcome, a signal) held CONTROL's watermark for 60 simulated
+                        // seconds until that partition idled again, and the rollback came 75 s
+                        // after the deploy instead of within 60 s.
+                        HormesisOptions.CONTROL_IDLE_INPUT.key(), "400ms");
         try (LocalStack stack =
                 LocalStack.start(dir, KafkaBrokerProcess.resolveLibDir(), settings)) {
             int prometheusPort;
