@@ -15,6 +15,7 @@ import io.hormesis.stats.control.ControlOutput.DecisionOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -403,6 +404,65 @@ class DeploymentControllerTest {
         assertThat(b.commands).isEqualTo(a.commands);
         assertThat(b.c.toBytes()).isEqualTo(a.c.toBytes());
         assertThat(a.decisions).isNotEmpty();
+    }
+
+    /** Intervals at {@code rps}, every SCALE applied at once and its replicas ready next. */
+    private static int served(Drive d, int intervals, double rps, int ready) {
+        for (int i = 0; i < intervals; i++) {
+            ControlOutput out = d.interval("v1", rps, 400, ready, 0.005, 0.7);
+            for (Command c : out.commands()) {
+                d.outcome(c.commandId(), OutcomeStatus.APPLIED);
+                ready = c.scale().targetReplicas();
+            }
+        }
+        return ready;
+    }
+
+    @Test
+    void theNextSurgeIsMetAtTheHeightTheLastOneReached() {
+        Drive d = new Drive(controller());
+        int ready = served(d, 40, 50, 6);
+        ready = served(d, 30, 200, ready);
+        ready = served(d, 1, 50, ready);
+        assertThat(d.updates)
+                .anySatisfy(
+                        u -> {
+                            assertThat(u.parameter()).isEqualTo("surge_ratio");
+                            assertThat(u.after()).isCloseTo(4.0, within(0.05));
+                        });
+        ready = served(d, 60, 50, ready);
+        d.commands.clear();
+        // The second surge's first interval, at 2x: the controller provisions for the 4x the first
+        // reached, not for the 100 req/s it sees.
+        ControlOutput onset = d.interval("v1", 100, 400, ready, 0.005, 0.7);
+        assertThat(onset.commands()).hasSize(1);
+        Command scale = onset.commands().get(0);
+        assertThat(scale.reason()).contains("surge under way");
+        Decision issued =
+                onset.decisions().stream()
+                        .filter(dec -> dec.outcome() == DecisionOutcome.ISSUED)
+                        .findFirst()
+                        .orElseThrow();
+        double remembered = issued.statistics().get("remembered_surge_rps");
+        assertThat(remembered).isGreaterThan(180.0);
+        double h = issued.statistics().get("headroom");
+        double cap = issued.statistics().get("capacity_per_replica");
+        assertThat(scale.scale().targetReplicas())
+                .isEqualTo((int) Math.ceil(remembered * (1 + h) / cap));
+    }
+
+    @Test
+    void stateOfTheFormatBeforeSurgeMemoryIsRead() {
+        Drive a = new Drive(controller());
+        a.steady("v1", 40, 50, 6);
+        byte[] current = a.c.toBytes();
+        // Format 2 is format 3 without the surge memory at its end.
+        byte[] old = Arrays.copyOf(current, current.length - SurgeMemory.SERIALIZED_BYTES);
+        old[0] = 2;
+        DeploymentController restored = DeploymentController.fromBytes(old);
+        byte[] again = restored.toBytes();
+        assertThat(Arrays.copyOf(again, old.length)).isEqualTo(Arrays.copyOf(current, old.length));
+        assertThat(restored.headroom()).isEqualTo(a.c.headroom());
     }
 
     @Test
