@@ -758,9 +758,11 @@ public final class DeploymentController {
         if (lastTelemetryAt != NONE && readyReplicas >= 0) {
             boolean fresh = time - lastTelemetryAt <= 3 * config.bucketMillis();
             boolean violated = fresh && lastP95 > config.sloMillis();
-            // A violation teaches the headroom when it starts, and again only if it lasts with
-            // every replica asked for ready: while ordered replicas warm up, it is being handled.
-            boolean lesson = violated && (!violating || probeCommand == null);
+            // A violation teaches the headroom when it starts, not again while it lasts: by then
+            // the replicas it needs are ordered, and what is left (their warm-up, the backlog
+            // draining) more headroom would not shorten. Learning from both grew it to 0.61 over
+            // two surges of bench loop repeated-surges (the height of a surge is SurgeMemory's).
+            boolean lesson = violated && !violating;
             violating = violated;
             double util = readyReplicas > 0 ? lastRps / (readyReplicas * capacity.capacity()) : 1.0;
             boolean over = fresh && !violated && util < config.overProvisionedUtilisation();
