@@ -866,6 +866,11 @@ public final class DeploymentController {
             }
             return;
         }
+        if (surges.settledAfterSurge(time, lead)) {
+            // One lead after a surge its buckets have left the forecast: the scale-down window
+            // forgets what was recommended on them.
+            decider.releaseStabilisation();
+        }
         ScaleDecider.Decision d = decider.decide(time, forecast, rate, cap, current, h);
         if (d.action() == ScaleDecider.Action.HOLD) {
             return;

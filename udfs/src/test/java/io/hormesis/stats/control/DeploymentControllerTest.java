@@ -232,9 +232,11 @@ class DeploymentControllerTest {
         Drive d = new Drive(controller());
         d.steady("v1", 40, 50, 6);
         List<String> applied = new ArrayList<>();
-        // Every SCALE is applied at once, but the replicas never come.
+        // Every SCALE is applied at once, but the replicas never come while the load that needs
+        // them lasts. (Were it to fall back after 30 s, that surge's end would let the controller
+        // scale back down to the 6 ready replicas, a SCALE that supersedes the stuck one.)
         for (int i = 0; i < 30; i++) {
-            ControlOutput out = d.interval("v1", i < 3 ? 150 : 50, 900, 6, 0.005, 0.7);
+            ControlOutput out = d.interval("v1", 150, 900, 6, 0.005, 0.7);
             for (Command c : out.commands()) {
                 d.outcome(c.commandId(), OutcomeStatus.APPLIED);
                 applied.add(c.commandId());

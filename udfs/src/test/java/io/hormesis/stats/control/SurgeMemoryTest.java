@@ -85,21 +85,27 @@ class SurgeMemoryTest {
         assertThat(out.get(0).update().after()).isCloseTo(3.0, within(1e-9));
         assertThat(out.get(1).update().after()).isEqualTo((double) (start2 - start1));
 
-        // The next is due at start2 + spacing: met from one lead and two intervals before it.
+        // One lead after it ended, once: the surge's recommendations can go.
+        assertThat(m.settledAfterSurge(t - STEP + LEAD - 1, LEAD)).isFalse();
+        assertThat(m.settledAfterSurge(t - STEP + LEAD, LEAD)).isTrue();
+        assertThat(m.settledAfterSurge(t - STEP + LEAD + 1, LEAD)).isFalse();
+
+        // The next is due at start2 + spacing: met from one lead and an interval before it until
+        // half a lead after it.
         long next = start2 + (start2 - start1);
-        long windowStart = next - LEAD - 2 * STEP;
+        long windowStart = next - LEAD - STEP;
         assertThat(m.floorRate(windowStart - 1, LEAD)).isNaN();
         assertThat(m.expected(windowStart, LEAD)).isTrue();
         assertThat(m.floorRate(windowStart, LEAD)).isCloseTo(120, within(1e-9));
-        assertThat(m.floorRate(next + LEAD, LEAD)).isCloseTo(120, within(1e-9));
-        assertThat(m.expire(next + LEAD, LEAD)).isNull();
+        assertThat(m.floorRate(next + LEAD / 2, LEAD)).isCloseTo(120, within(1e-9));
+        assertThat(m.expire(next + LEAD / 2, LEAD)).isNull();
         // It does not come: the prediction is dropped, once.
-        PolicyUpdate dropped = m.expire(next + LEAD + 1, LEAD);
+        PolicyUpdate dropped = m.expire(next + LEAD / 2 + 1, LEAD);
         assertThat(dropped).isNotNull();
         assertThat(dropped.after()).isZero();
         assertThat(dropped.reason()).contains("prediction dropped");
-        assertThat(m.expire(next + LEAD + 2, LEAD)).isNull();
-        assertThat(m.floorRate(next + LEAD + 2, LEAD)).isNaN();
+        assertThat(m.expire(next + LEAD / 2 + 2, LEAD)).isNull();
+        assertThat(m.floorRate(next + LEAD / 2 + 2, LEAD)).isNaN();
     }
 
     @Test
