@@ -24,6 +24,7 @@ import io.hormesis.jobs.lineage.LineageCatalog;
 import io.hormesis.jobs.lineage.LineagePipeline;
 import io.hormesis.jobs.lineage.LineageTables;
 import io.hormesis.jobs.watch.DecodeFunction;
+import io.hormesis.jobs.watch.DecodedEventTime;
 import io.hormesis.jobs.watch.InferenceEventValidator;
 import io.hormesis.jobs.watch.RecordValidator;
 import io.hormesis.jobs.watch.WatchPipeline;
@@ -41,6 +42,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,13 +147,22 @@ public final class HormesisJobs {
     private static void defineControl(
             StreamExecutionEnvironment env, Configuration config, boolean ownDeadLetters) {
         String group = "hormesis-control";
+        InferenceEventValidator validator =
+                new InferenceEventValidator(config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW));
         DecodeFunction<InferenceEvent> decodeEvents =
-                new DecodeFunction<>(
-                        InferenceEvent.class,
-                        new InferenceEventValidator(
-                                config.get(HormesisOptions.WATCH_MAX_FUTURE_SKEW)));
+                new DecodeFunction<>(InferenceEvent.class, validator);
         SingleOutputStreamOperator<InferenceEvent> events =
-                kafkaSource(env, config, config.get(HormesisOptions.TOPIC_INFERENCE_EVENTS), group)
+                kafkaSource(
+                                env,
+                                config,
+                                config.get(HormesisOptions.TOPIC_INFERENCE_EVENTS),
+                                group,
+                                ControlPipeline.watermarks(
+                                        config,
+                                        new DecodedEventTime<>(
+                                                InferenceEvent.class,
+                                                validator,
+                                                InferenceEvent::getEventTime)))
                         .process(decodeEvents, decodeEvents.producedType())
                         .uid("control-events-decode")
                         .name("CONTROL: decode inference events");
@@ -170,6 +181,7 @@ public final class HormesisJobs {
                                         config,
                                         HormesisOptions.TOPIC_SIGNALS,
                                         Signal.class,
+                                        Signal::getEventTime,
                                         "control-signals",
                                         "signals",
                                         ControlRecord::of),
@@ -178,6 +190,7 @@ public final class HormesisJobs {
                                         config,
                                         HormesisOptions.TOPIC_RESOURCE_SAMPLES,
                                         ResourceSample.class,
+                                        ResourceSample::getEventTime,
                                         "control-resources",
                                         "resource samples",
                                         ControlRecord::of),
@@ -186,6 +199,7 @@ public final class HormesisJobs {
                                         config,
                                         HormesisOptions.TOPIC_MODEL_EVENTS,
                                         ModelEvent.class,
+                                        ModelEvent::getEventTime,
                                         "control-model-events",
                                         "model events",
                                         ControlRecord::of),
@@ -194,6 +208,7 @@ public final class HormesisJobs {
                                         config,
                                         HormesisOptions.TOPIC_COMMAND_OUTCOMES,
                                         CommandOutcome.class,
+                                        CommandOutcome::getEventTime,
                                         "control-outcomes",
                                         "command outcomes",
                                         ControlRecord::of));
@@ -242,10 +257,21 @@ public final class HormesisJobs {
             Configuration config,
             ConfigOption<String> topic,
             Class<T> recordClass,
+            SerializableFunction<T, Instant> eventTime,
             String uid,
             String what,
             MapFunction<T, ControlRecord> tag) {
-        return decoded(env, config, config.get(topic), recordClass, "hormesis-control", uid)
+        return decoded(
+                        env,
+                        config,
+                        config.get(topic),
+                        recordClass,
+                        "hormesis-control",
+                        uid,
+                        ControlPipeline.watermarks(
+                                config,
+                                new DecodedEventTime<>(
+                                        recordClass, RecordValidator.acceptAll(), eventTime)))
                 .map(tag, TypeInformation.of(ControlRecord.class))
                 .uid(uid + "-tag")
                 .name("CONTROL: tag " + what);
@@ -281,10 +307,11 @@ public final class HormesisJobs {
             String topic,
             Class<T> recordClass,
             String groupId,
-            String uid) {
+            String uid,
+            WatermarkStrategy<RawRecord> watermarks) {
         DecodeFunction<T> decode = new DecodeFunction<>(recordClass, RecordValidator.acceptAll());
         SingleOutputStreamOperator<T> records =
-                kafkaSource(env, config, topic, groupId)
+                kafkaSource(env, config, topic, groupId, watermarks)
                         .process(decode, decode.producedType())
                         .uid(uid + "-decode")
                         .name("decode " + topic);
@@ -294,13 +321,23 @@ public final class HormesisJobs {
 
     private static DataStream<RawRecord> kafkaSource(
             StreamExecutionEnvironment env, Configuration config, String topic, String groupId) {
+        return kafkaSource(env, config, topic, groupId, WatermarkStrategy.noWatermarks());
+    }
+
+    private static DataStream<RawRecord> kafkaSource(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            String topic,
+            String groupId,
+            WatermarkStrategy<RawRecord> watermarks) {
         return kafkaSource(
                 env,
                 config,
                 List.of(topic),
                 groupId,
                 groupId + "-source-" + topic,
-                "Kafka " + topic);
+                "Kafka " + topic,
+                watermarks);
     }
 
     private static DataStream<RawRecord> kafkaSource(
@@ -310,6 +347,18 @@ public final class HormesisJobs {
             String groupId,
             String uid,
             String name) {
+        return kafkaSource(
+                env, config, topics, groupId, uid, name, WatermarkStrategy.noWatermarks());
+    }
+
+    private static DataStream<RawRecord> kafkaSource(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            List<String> topics,
+            String groupId,
+            String uid,
+            String name,
+            WatermarkStrategy<RawRecord> watermarks) {
         KafkaSource<RawRecord> source =
                 KafkaSource.<RawRecord>builder()
                         .setBootstrapServers(HormesisOptions.bootstrapServers(config))
@@ -321,11 +370,7 @@ public final class HormesisJobs {
                         // Only what upstream committed: an aborted transaction is never acted on.
                         .setProperty("isolation.level", "read_committed")
                         .build();
-        return env.fromSource(
-                        source,
-                        WatermarkStrategy.noWatermarks(),
-                        "Kafka " + String.join(", ", topics))
-                .uid(uid);
+        return env.fromSource(source, watermarks, name).uid(uid);
     }
 
     private static <T extends SpecificRecordBase> KafkaSink<T> kafkaSink(

@@ -306,8 +306,14 @@ public final class HormesisOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription(
-                            "Wall time after which a CONTROL input with no records stops"
-                                    + " holding back the watermark.");
+                            "Wall time after which a partition of a CONTROL input with no"
+                                    + " records stops holding back the watermark (each"
+                                    + " partition has its own). Too short and, reading a"
+                                    + " backlog on a busy machine, a partition that waits for"
+                                    + " its turn (the consumer drains another partition's 1 MB"
+                                    + " fetch first) is taken for idle and its records become"
+                                    + " late; too long and an empty topic delays CONTROL's"
+                                    + " first decisions by as much after every start.");
 
     /** Every option above, by key. */
     public static List<ConfigOption<?>> all() {

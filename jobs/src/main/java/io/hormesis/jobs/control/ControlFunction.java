@@ -46,9 +46,9 @@ import java.util.Objects;
  *   <li>Commands are signed ({@link CommandSigner}) and carry their ISSUED decision's statistics as
  *       evidence; decisions, policy updates and ESCALATION signals go to side outputs.
  *   <li>Until a resource sample says otherwise, a deployment runs {@code initialReplicas}.
- *   <li>A deployment with no input for {@code idleMillis} stops ticking (unless a command is
- *       pending); its state is cleared {@code stateTtl} after its last input by a cleanup timer,
- *       and every state also has that TTL.
+ *   <li>A deployment with no input for {@code idleMillis} stops ticking (a command in flight gets
+ *       its timeout longer, {@link #keepsTicking}); its state is cleared {@code stateTtl} after its
+ *       last input by a cleanup timer, and every state also has that TTL.
  * </ul>
  */
 public class ControlFunction extends KeyedProcessFunction<String, ControlRecord, Command> {
@@ -252,10 +252,11 @@ public class ControlFunction extends KeyedProcessFunction<String, ControlRecord,
         pendingState.update(later);
 
         boolean active =
-                time - clock.getLastInputMillis() < settings.idleMillis()
-                        || controller.pendingCommandId() != null
-                        || !later.isEmpty()
-                        || (telemetry != null && !telemetry.isEmpty());
+                keepsTicking(
+                        settings,
+                        time - clock.getLastInputMillis(),
+                        controller.pendingCommandId() != null,
+                        !later.isEmpty() || (telemetry != null && !telemetry.isEmpty()));
         if (active) {
             clock.setNextTickMillis(time + settings.intervalMillis());
             ctx.timerService().registerEventTimeTimer(clock.getNextTickMillis());
@@ -266,6 +267,26 @@ public class ControlFunction extends KeyedProcessFunction<String, ControlRecord,
             ctx.timerService().registerEventTimeTimer(clock.getCleanupAtMillis());
         }
         clockState.update(clock);
+    }
+
+    /**
+     * Whether a deployment ticks again, {@code sinceLastInput} after its last input: while it has
+     * input (for {@code idleMillis}), while inputs wait for a later tick, and while a command is in
+     * flight, but not for ever: a command has until {@code idleMillis} plus its timeout after the
+     * last input to expire and be escalated. A deployment whose commands never get an outcome
+     * (deleted, or its controller gone) would otherwise escalate and re-issue for as long as the
+     * job runs, and its state would never expire. Shared with the plain-Java oracle of the tests.
+     */
+    static boolean keepsTicking(
+            ControlSettings settings,
+            long sinceLastInput,
+            boolean commandInFlight,
+            boolean inputsWaiting) {
+        return sinceLastInput < settings.idleMillis()
+                || inputsWaiting
+                || (commandInFlight
+                        && sinceLastInput
+                                < settings.idleMillis() + settings.commandTimeoutMillis());
     }
 
     private static ControlOutput feed(DeploymentController controller, ControlRecord r) {

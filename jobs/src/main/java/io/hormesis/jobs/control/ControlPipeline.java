@@ -7,6 +7,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 import io.hormesis.jobs.config.HormesisOptions;
+import io.hormesis.jobs.kafka.RawRecord;
+import io.hormesis.jobs.watch.DecodedEventTime;
 import io.hormesis.schema.Command;
 import io.hormesis.schema.Decision;
 import io.hormesis.schema.PolicyUpdate;
@@ -27,22 +29,34 @@ public final class ControlPipeline {
             DataStream<PolicyUpdate> policyUpdates,
             DataStream<Signal> escalations) {}
 
+    /**
+     * The watermarks of each of CONTROL's Kafka sources: per partition, from the event time in each
+     * record ({@link DecodedEventTime}), {@code control.max-out-of-orderness} behind the latest,
+     * and a partition with no records for {@code control.idle-input} (wall time) stops holding the
+     * others back. Being per partition is what makes CONTROL's decisions the same after a restart
+     * with a backlog: the union of five topics, read at uneven speeds, is not in event-time order,
+     * but no partition's records are late because another ran ahead.
+     */
+    public static WatermarkStrategy<RawRecord> watermarks(
+            Configuration config, DecodedEventTime<?> eventTime) {
+        return WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(
+                        config.get(HormesisOptions.CONTROL_MAX_OUT_OF_ORDERNESS))
+                .withTimestampAssigner(eventTime)
+                .withIdleness(config.get(HormesisOptions.CONTROL_IDLE_INPUT));
+    }
+
+    /**
+     * CONTROL over {@code inputs}, which must carry event-time timestamps and watermarks (the
+     * sources' own, {@link #watermarks}).
+     */
     public static Outputs build(Configuration config, DataStream<ControlRecord> inputs) {
         ControlSettings settings = ControlSettings.from(config);
         CommandSigner signer =
                 new CommandSigner(
                         config.get(HormesisOptions.CONTROL_SIGNING_KEY_ID),
                         HormesisOptions.signingKey(config));
-        WatermarkStrategy<ControlRecord> watermarks =
-                WatermarkStrategy.<ControlRecord>forBoundedOutOfOrderness(
-                                config.get(HormesisOptions.CONTROL_MAX_OUT_OF_ORDERNESS))
-                        .withTimestampAssigner((r, kafkaTimestamp) -> r.eventTimeMillis())
-                        .withIdleness(config.get(HormesisOptions.CONTROL_IDLE_INPUT));
         SingleOutputStreamOperator<Command> commands =
-                inputs.assignTimestampsAndWatermarks(watermarks)
-                        .uid("control-event-time")
-                        .name("CONTROL: event time")
-                        .keyBy(ControlRecord::deployment)
+                inputs.keyBy(ControlRecord::deployment)
                         .process(
                                 new ControlFunction(settings, signer),
                                 new AvroTypeInfo<>(Command.class))

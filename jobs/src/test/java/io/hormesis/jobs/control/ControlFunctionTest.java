@@ -433,4 +433,34 @@ class ControlFunctionTest {
             assertThat(h.numEventTimeTimers()).isZero();
         }
     }
+
+    @Test
+    void aDeploymentWhoseCommandsNeverGetAnOutcomeStillGoesIdleAndIsCleanedUp() throws Exception {
+        try (var h = harness()) {
+            Fleet fleet = new Fleet(h);
+            fleet.run(120);
+            fleet.rate = 40;
+            fleet.run(30);
+            assertThat(commands(h)).hasSize(1);
+            long lastInput = fleet.now - 1000;
+            // Its input stops and nothing ever answers its commands (a deployment deleted with
+            // its controller): the SCALE expires and is escalated, and ticking goes on only until
+            // idle-after (2 min) plus the command timeout (60 s) after the last input.
+            h.processWatermark(lastInput + Duration.ofHours(2).toMillis());
+            assertThat(escalations(h)).isNotEmpty();
+            // The last tick is the first one at or after that point (ticks are 10 s apart).
+            long idleEnd = lastInput + 120_000 + 60_000 + 10_000;
+            assertThat(commands(h))
+                    .as("commands issued after the deployment went idle")
+                    .allSatisfy(
+                            c -> assertThat(c.getIssuedAt().toEpochMilli()).isLessThan(idleEnd));
+            assertThat(decisions(h))
+                    .allSatisfy(
+                            d ->
+                                    assertThat(d.getDecidedAt().toEpochMilli())
+                                            .isLessThanOrEqualTo(idleEnd));
+            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
 }

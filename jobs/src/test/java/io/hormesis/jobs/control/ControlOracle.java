@@ -168,10 +168,11 @@ public final class ControlOracle {
             collect(controller.tick(time), out);
             pending = later;
             boolean active =
-                    time - lastInput < settings.idleMillis()
-                            || controller.pendingCommandId() != null
-                            || !later.isEmpty()
-                            || !telemetry.isEmpty();
+                    ControlFunction.keepsTicking(
+                            settings,
+                            time - lastInput,
+                            controller.pendingCommandId() != null,
+                            !later.isEmpty() || !telemetry.isEmpty());
             // An idle deployment stops ticking; the fault stream never idles that long.
             nextTick = active ? time + settings.intervalMillis() : ControlClock.NONE;
         }

@@ -7,6 +7,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -127,6 +128,35 @@ public final class FlinkRest {
             }
         }
         return -1;
+    }
+
+    /**
+     * The sum, over every vertex and subtask of the job, of the operator metrics whose name ends
+     * with {@code suffix} (for example RocksDB's {@code estimate-num-keys}, one per state), or -1
+     * if the job has none.
+     */
+    public long sumOfOperatorMetrics(String jobId, String suffix) throws IOException {
+        long sum = 0;
+        boolean found = false;
+        for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+            String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText();
+            List<String> names = new ArrayList<>();
+            for (JsonNode m : get(path + "/subtasks/metrics")) {
+                String id = m.path("id").asText();
+                if (id.endsWith(suffix)) {
+                    names.add(URLEncoder.encode(id, StandardCharsets.UTF_8));
+                }
+            }
+            if (names.isEmpty()) {
+                continue;
+            }
+            for (JsonNode m :
+                    get(path + "/subtasks/metrics?agg=sum&get=" + String.join(",", names))) {
+                sum += Math.round(m.path("sum").asDouble());
+                found = true;
+            }
+        }
+        return found ? sum : -1;
     }
 
     /** The root exceptions of the job's failure history, newest first. */

@@ -32,9 +32,9 @@ import java.util.Random;
  * A known, finite stream from the fleet twin: one {@link DeploymentTwin} per scenario (renamed so
  * each is its own deployment), stepped open loop (no command is applied) by {@link
  * KafkaSimulation#openLoop}, merged in event-time order, with malformed inference events spread
- * evenly, and closed by a fence: one resource sample per deployment {@code fenceAfter} past the
- * end, so that the CONTROL job's watermark passes every tick of the stream proper. Deterministic
- * for a seed.
+ * evenly, and closed by a fence: one resource sample and one request per deployment {@code
+ * fenceAfter} past the end, so that the watermark of every partition CONTROL reads, and so its own,
+ * passes every tick of the stream proper. Deterministic for a seed.
  */
 public final class TwinFleet {
     /** A record of the stream; {@code kind} is "event" or the malformed kind. */
@@ -79,7 +79,9 @@ public final class TwinFleet {
         AvroCodec<ResourceSample> samples = AvroCodec.of(ResourceSample.class);
         List<FleetRecord> out = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        AvroCodec<InferenceEvent> eventCodec = AvroCodec.of(InferenceEvent.class);
         Map<String, ResourceSample> lastSample = new HashMap<>();
+        Map<String, InferenceEvent> lastEvent = new HashMap<>();
         long end = start.toEpochMilli() + seconds * 1000L;
         for (int i = 0; i < scenarios.size(); i++) {
             String scenario = scenarios.get(i);
@@ -123,6 +125,8 @@ public final class TwinFleet {
                 out.add(new FleetRecord(p.topic(), p.eventTime(), p.key(), p.value(), "event"));
                 if (p.topic().equals(samplesTopic)) {
                     lastSample.put(name, decode(samples, p.value()));
+                } else if (p.topic().equals(eventsTopic)) {
+                    lastEvent.put(name, decode(eventCodec, p.value()));
                 }
             }
             names.add(name);
@@ -169,6 +173,16 @@ public final class TwinFleet {
                             .build();
             withMalformed.add(
                     new FleetRecord(samplesTopic, fence, name, samples.encode(sample), "event"));
+            // And one request: every partition has its own watermark, so each partition with
+            // the deployment's requests needs a record past the end too.
+            InferenceEvent last2 = lastEvent.get(name);
+            InferenceEvent request =
+                    InferenceEvent.newBuilder(last2)
+                            .setRequestId(last2.getRequestId() + "-fence")
+                            .setEventTime(Instant.ofEpochMilli(fence))
+                            .build();
+            withMalformed.add(
+                    new FleetRecord(eventsTopic, fence, name, eventCodec.encode(request), "event"));
         }
         this.records = List.copyOf(withMalformed);
         this.deployments = List.copyOf(names);
