@@ -62,6 +62,12 @@ public final class DeploymentController {
     private static final byte FORMAT_WITHOUT_SURGES = 2;
 
     /**
+     * What format 3 adds at the end of format 2: the surge memory, the violation's start and the
+     * last scale-up's time.
+     */
+    static final int FORMAT_3_TAIL_BYTES = SurgeMemory.SERIALIZED_BYTES + 2 * Long.BYTES;
+
+    /**
      * A sudden surge: the last interval's rate at least this multiple of the one before, and above
      * what the replicas asked for can serve. The forecaster's buckets trail the ticks by two
      * intervals, so without this the first SCALE of a surge is sized on the rate already seen.
@@ -318,6 +324,9 @@ public final class DeploymentController {
     private long lastTick = NONE;
     private long firstTick = NONE;
     private boolean violating;
+    // When the violation under way began, and when the last scale-up was ordered.
+    private long violationStart = NONE;
+    private long lastScaleUpAt = NONE;
 
     // Latest observations.
     private long lastTelemetryAt = NONE;
@@ -758,11 +767,22 @@ public final class DeploymentController {
         if (lastTelemetryAt != NONE && readyReplicas >= 0) {
             boolean fresh = time - lastTelemetryAt <= 3 * config.bucketMillis();
             boolean violated = fresh && lastP95 > config.sloMillis();
-            // A violation teaches the headroom when it starts, not again while it lasts: by then
-            // the replicas it needs are ordered, and what is left (their warm-up, the backlog
-            // draining) more headroom would not shorten. Learning from both grew it to 0.61 over
-            // two surges of bench loop repeated-surges (the height of a surge is SurgeMemory's).
-            boolean lesson = violated && !violating;
+            // A violation teaches the headroom when it starts, and again while it lasts (with no
+            // scale-up warming) only if it is no surge's and no scale-up was ordered since it
+            // began. In a surge, or once replicas are ordered for it, what is left (their
+            // warm-up, the backlog draining) more headroom would not shorten: learning from that
+            // grew it to 0.61 over two surges of bench loop repeated-surges (the height of a
+            // surge is SurgeMemory's). A violation at a steady rate that nothing was ordered for
+            // (the demo's slowdown: 2 replicas of chat-llm at 10 req/s, 3.5x slower) is not being
+            // handled: it teaches again after each cooldown until the headroom asks for more.
+            if (violated && !violating) {
+                violationStart = time;
+            }
+            boolean ordered = lastScaleUpAt != NONE && lastScaleUpAt >= violationStart;
+            boolean lesson =
+                    violated
+                            && (!violating
+                                    || probeCommand == null && !ordered && !surges.surging());
             violating = violated;
             double util = readyReplicas > 0 ? lastRps / (readyReplicas * capacity.capacity()) : 1.0;
             boolean over = fresh && !violated && util < config.overProvisionedUtilisation();
@@ -933,6 +953,9 @@ public final class DeploymentController {
                         null,
                         null);
         issue(c, out, stats);
+        if (d.targetReplicas() > current) {
+            lastScaleUpAt = time;
+        }
         cmdFrom = current;
         cmdTarget = d.targetReplicas();
         lastScaleCommand = id;
@@ -1443,6 +1466,8 @@ public final class DeploymentController {
         out.writeLong(probeAppliedAt);
         out.writeInt(probeTarget);
         surges.writeTo(out);
+        out.writeLong(violationStart);
+        out.writeLong(lastScaleUpAt);
     }
 
     public static DeploymentController readFrom(DataInput in) throws IOException {
@@ -1530,6 +1555,8 @@ public final class DeploymentController {
         c.probeTarget = in.readInt();
         if (format == FORMAT) {
             c.surges = SurgeMemory.readFrom(in);
+            c.violationStart = in.readLong();
+            c.lastScaleUpAt = in.readLong();
         }
         return c;
     }
@@ -1557,7 +1584,7 @@ public final class DeploymentController {
                         + ScaleDecider.maxSerializedBytes(
                                 config.minReplicas(), config.maxReplicas())
                         + RetrainGate.maxSerializedBytes(config.maxFeatures(), 3 * MAX_NAME)
-                        + SurgeMemory.SERIALIZED_BYTES;
+                        + FORMAT_3_TAIL_BYTES;
         int scalars = 512;
         int versions = 3 * (1 + name) + 4 + 8 * name;
         int samples = 4 * (8 + 8 * config.sampleCap());

@@ -458,8 +458,9 @@ class DeploymentControllerTest {
         Drive a = new Drive(controller());
         a.steady("v1", 40, 50, 6);
         byte[] current = a.c.toBytes();
-        // Format 2 is format 3 without the surge memory at its end.
-        byte[] old = Arrays.copyOf(current, current.length - SurgeMemory.SERIALIZED_BYTES);
+        // Format 2 is format 3 without its tail (the surge memory, two times).
+        byte[] old =
+                Arrays.copyOf(current, current.length - DeploymentController.FORMAT_3_TAIL_BYTES);
         old[0] = 2;
         DeploymentController restored = DeploymentController.fromBytes(old);
         byte[] again = restored.toBytes();
