@@ -298,6 +298,15 @@ public final class ScaleDecider {
                 "scale " + currentReplicas + " -> " + target + ": " + why);
     }
 
+    /**
+     * Forgets the recommendations of the scale-down window: the caller knows the load they were
+     * made for is over (a surge ended), so they are no cushion against a brief dip.
+     */
+    public void releaseStabilisation() {
+        recSize = 0;
+        recHead = 0;
+    }
+
     /** The outcome of the command in flight arrived (applied or failed): decisions resume. */
     public void onOutcome() {
         inFlight = false;

@@ -15,6 +15,7 @@ import io.hormesis.stats.control.ControlOutput.DecisionOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -231,9 +232,11 @@ class DeploymentControllerTest {
         Drive d = new Drive(controller());
         d.steady("v1", 40, 50, 6);
         List<String> applied = new ArrayList<>();
-        // Every SCALE is applied at once, but the replicas never come.
+        // Every SCALE is applied at once, but the replicas never come while the load that needs
+        // them lasts. (Were it to fall back after 30 s, that surge's end would let the controller
+        // scale back down to the 6 ready replicas, a SCALE that supersedes the stuck one.)
         for (int i = 0; i < 30; i++) {
-            ControlOutput out = d.interval("v1", i < 3 ? 150 : 50, 900, 6, 0.005, 0.7);
+            ControlOutput out = d.interval("v1", 150, 900, 6, 0.005, 0.7);
             for (Command c : out.commands()) {
                 d.outcome(c.commandId(), OutcomeStatus.APPLIED);
                 applied.add(c.commandId());
@@ -403,6 +406,66 @@ class DeploymentControllerTest {
         assertThat(b.commands).isEqualTo(a.commands);
         assertThat(b.c.toBytes()).isEqualTo(a.c.toBytes());
         assertThat(a.decisions).isNotEmpty();
+    }
+
+    /** Intervals at {@code rps}, every SCALE applied at once and its replicas ready next. */
+    private static int served(Drive d, int intervals, double rps, int ready) {
+        for (int i = 0; i < intervals; i++) {
+            ControlOutput out = d.interval("v1", rps, 400, ready, 0.005, 0.7);
+            for (Command c : out.commands()) {
+                d.outcome(c.commandId(), OutcomeStatus.APPLIED);
+                ready = c.scale().targetReplicas();
+            }
+        }
+        return ready;
+    }
+
+    @Test
+    void theNextSurgeIsMetAtTheHeightTheLastOneReached() {
+        Drive d = new Drive(controller());
+        int ready = served(d, 40, 50, 6);
+        ready = served(d, 30, 200, ready);
+        ready = served(d, 1, 50, ready);
+        assertThat(d.updates)
+                .anySatisfy(
+                        u -> {
+                            assertThat(u.parameter()).isEqualTo("surge_ratio");
+                            assertThat(u.after()).isCloseTo(4.0, within(0.05));
+                        });
+        ready = served(d, 60, 50, ready);
+        d.commands.clear();
+        // The second surge's first interval, at 2x: the controller provisions for the 4x the first
+        // reached, not for the 100 req/s it sees.
+        ControlOutput onset = d.interval("v1", 100, 400, ready, 0.005, 0.7);
+        assertThat(onset.commands()).hasSize(1);
+        Command scale = onset.commands().get(0);
+        assertThat(scale.reason()).contains("surge under way");
+        Decision issued =
+                onset.decisions().stream()
+                        .filter(dec -> dec.outcome() == DecisionOutcome.ISSUED)
+                        .findFirst()
+                        .orElseThrow();
+        double remembered = issued.statistics().get("remembered_surge_rps");
+        assertThat(remembered).isGreaterThan(180.0);
+        double h = issued.statistics().get("headroom");
+        double cap = issued.statistics().get("capacity_per_replica");
+        assertThat(scale.scale().targetReplicas())
+                .isEqualTo((int) Math.ceil(remembered * (1 + h) / cap));
+    }
+
+    @Test
+    void stateOfTheFormatBeforeSurgeMemoryIsRead() {
+        Drive a = new Drive(controller());
+        a.steady("v1", 40, 50, 6);
+        byte[] current = a.c.toBytes();
+        // Format 2 is format 3 without its tail (the surge memory, two times).
+        byte[] old =
+                Arrays.copyOf(current, current.length - DeploymentController.FORMAT_3_TAIL_BYTES);
+        old[0] = 2;
+        DeploymentController restored = DeploymentController.fromBytes(old);
+        byte[] again = restored.toBytes();
+        assertThat(Arrays.copyOf(again, old.length)).isEqualTo(Arrays.copyOf(current, old.length));
+        assertThat(restored.headroom()).isEqualTo(a.c.headroom());
     }
 
     @Test

@@ -104,6 +104,23 @@ class ScaleDeciderTest {
     }
 
     @Test
+    void aReleasedWindowScalesDownAtOnce() {
+        ScaleDecider decider = decider();
+        long t = 0;
+        for (; t < 60_000; t += 1_000) {
+            decider.decide(t, 100, 100, CAPACITY, 10, 0);
+        }
+        // 50 req/s needs 5, held by the window's 10 ...
+        assertThat(decider.decide(t, 50, 50, CAPACITY, 10, 0).action()).isEqualTo(Action.HOLD);
+        t += 1_000;
+        // ... until the caller says the load it was for is over.
+        decider.releaseStabilisation();
+        Decision d = decider.decide(t, 50, 50, CAPACITY, 10, 0);
+        assertThat(d.action()).isEqualTo(Action.SCALE);
+        assertThat(d.targetReplicas()).isEqualTo(5);
+    }
+
+    @Test
     void scalesUpImmediatelyWithHeadroom() {
         ScaleDecider decider = decider();
         for (long t = 0; t < 10_000; t += 1_000) {
