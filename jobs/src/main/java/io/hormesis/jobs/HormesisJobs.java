@@ -78,7 +78,8 @@ public final class HormesisJobs {
                             env,
                             config,
                             config.get(HormesisOptions.TOPIC_INFERENCE_EVENTS),
-                            "hormesis-watch");
+                            "hormesis-watch",
+                            WatermarkStrategy.noWatermarks());
             WatchPipeline.Outputs watch = WatchPipeline.build(config, events);
             watch.signals()
                     .sinkTo(
@@ -114,7 +115,8 @@ public final class HormesisJobs {
                             List.copyOf(tablesByTopic.keySet()),
                             "hormesis-lineage",
                             "hormesis-lineage-source",
-                            "Kafka lineage topics");
+                            "Kafka lineage topics",
+                            WatermarkStrategy.noWatermarks());
             LineagePipeline.build(LineageCatalog.loader(config), raw, tablesByTopic);
         }
     }
@@ -320,11 +322,6 @@ public final class HormesisJobs {
     }
 
     private static DataStream<RawRecord> kafkaSource(
-            StreamExecutionEnvironment env, Configuration config, String topic, String groupId) {
-        return kafkaSource(env, config, topic, groupId, WatermarkStrategy.noWatermarks());
-    }
-
-    private static DataStream<RawRecord> kafkaSource(
             StreamExecutionEnvironment env,
             Configuration config,
             String topic,
@@ -338,17 +335,6 @@ public final class HormesisJobs {
                 groupId + "-source-" + topic,
                 "Kafka " + topic,
                 watermarks);
-    }
-
-    private static DataStream<RawRecord> kafkaSource(
-            StreamExecutionEnvironment env,
-            Configuration config,
-            List<String> topics,
-            String groupId,
-            String uid,
-            String name) {
-        return kafkaSource(
-                env, config, topics, groupId, uid, name, WatermarkStrategy.noWatermarks());
     }
 
     private static DataStream<RawRecord> kafkaSource(
