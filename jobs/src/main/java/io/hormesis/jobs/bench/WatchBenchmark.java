@@ -17,8 +17,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Throughput of the WATCH job against a pass-through job over the same generated telemetry, in one
@@ -27,41 +31,105 @@ import java.util.Map;
 public final class WatchBenchmark {
     private WatchBenchmark() {}
 
-    /** Measured figures. */
-    public record Result(
-            long events,
-            int parallelism,
-            double passThroughEventsPerSecond,
-            double watchEventsPerSecond) {
+    /** One round: the pass-through job, then the WATCH job, each over the same events. */
+    public record Round(double passThroughEventsPerSecond, double watchEventsPerSecond) {
         public double ratio() {
             return watchEventsPerSecond / passThroughEventsPerSecond;
         }
+    }
+
+    /**
+     * Measured figures: every round, and the round whose ratio is the median (the lower middle one
+     * for an even count), so one disturbed run on a shared machine does not decide the figure.
+     */
+    public record Result(long events, int parallelism, List<Round> rounds) {
+        public Result {
+            if (rounds.isEmpty()) {
+                throw new IllegalArgumentException("at least one round");
+            }
+            rounds = List.copyOf(rounds);
+        }
+
+        /** The median round by ratio. */
+        public Round median() {
+            List<Round> sorted = new ArrayList<>(rounds);
+            sorted.sort(Comparator.comparingDouble(Round::ratio));
+            return sorted.get((sorted.size() - 1) / 2);
+        }
+
+        public double passThroughEventsPerSecond() {
+            return median().passThroughEventsPerSecond();
+        }
+
+        public double watchEventsPerSecond() {
+            return median().watchEventsPerSecond();
+        }
+
+        public double ratio() {
+            return median().ratio();
+        }
 
         public String toJson() {
+            StringBuilder each = new StringBuilder();
+            for (Round r : rounds) {
+                each.append(each.length() == 0 ? "" : ",")
+                        .append(
+                                String.format(
+                                        Locale.ROOT,
+                                        "{\"pass_through_events_per_second\":%.1f,"
+                                                + "\"watch_events_per_second\":%.1f,"
+                                                + "\"ratio\":%.4f}",
+                                        r.passThroughEventsPerSecond(),
+                                        r.watchEventsPerSecond(),
+                                        r.ratio()));
+            }
             return String.format(
                     Locale.ROOT,
                     "{\"benchmark\":\"watch\",\"events\":%d,\"parallelism\":%d,"
                             + "\"pass_through_events_per_second\":%.1f,"
-                            + "\"watch_events_per_second\":%.1f,\"ratio\":%.4f}",
+                            + "\"watch_events_per_second\":%.1f,\"ratio\":%.4f,"
+                            + "\"rounds\":[%s]}",
                     events,
                     parallelism,
-                    passThroughEventsPerSecond,
-                    watchEventsPerSecond,
-                    ratio());
+                    passThroughEventsPerSecond(),
+                    watchEventsPerSecond(),
+                    ratio(),
+                    each);
         }
     }
 
     public static Result run(long events, int parallelism, int deployments, Path json)
             throws Exception {
-        if (events < 1 || parallelism < 1) {
-            throw new IllegalArgumentException("events and parallelism must be >= 1");
+        return run(events, parallelism, deployments, 1, json, r -> {});
+    }
+
+    /**
+     * Warms both jobs up, then runs {@code rounds} rounds of the pass-through job followed by the
+     * WATCH job, each round reported to {@code progress} as it ends.
+     */
+    public static Result run(
+            long events,
+            int parallelism,
+            int deployments,
+            int rounds,
+            Path json,
+            Consumer<Round> progress)
+            throws Exception {
+        if (events < 1 || parallelism < 1 || rounds < 1) {
+            throw new IllegalArgumentException("events, parallelism and rounds must be >= 1");
         }
         // Warm the JVM (JIT, class loading) on a short run of each job before measuring.
         runOnce(Math.min(events, 200_000), parallelism, deployments, false);
         runOnce(Math.min(events, 200_000), parallelism, deployments, true);
-        double passThrough = runOnce(events, parallelism, deployments, false);
-        double watch = runOnce(events, parallelism, deployments, true);
-        Result result = new Result(events, parallelism, passThrough, watch);
+        List<Round> measured = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            double passThrough = runOnce(events, parallelism, deployments, false);
+            double watch = runOnce(events, parallelism, deployments, true);
+            Round round = new Round(passThrough, watch);
+            measured.add(round);
+            progress.accept(round);
+        }
+        Result result = new Result(events, parallelism, measured);
         if (json != null) {
             if (json.getParent() != null) {
                 Files.createDirectories(json.getParent());

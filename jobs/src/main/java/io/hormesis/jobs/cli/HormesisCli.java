@@ -137,18 +137,19 @@ public final class HormesisCli {
                 String.join(
                         "\n",
                         "usage: hormesis bench watch [--events N] [--parallelism P]"
-                                + " [--deployments D] [--json FILE]",
+                                + " [--deployments D] [--rounds R] [--json FILE]",
                         "       hormesis bench loop [--scenario S] [--trace DIR] [--speedup X]"
                                 + " [--json FILE] [--chart FILE.png] [--seed N]",
                         "",
                         "Runs, on one MiniCluster, a pass-through job and the WATCH job over the",
                         "same generated inference telemetry (single-object Avro bytes, as from",
                         "Kafka), after a warm-up run of each, and prints both throughputs and",
-                        "their ratio.",
+                        "their ratio for every round and for the median round (by ratio).",
                         "",
                         "  --events N        events per measured run (default 2,000,000)",
                         "  --parallelism P   Flink parallelism (default 2)",
                         "  --deployments D   distinct deployments, i.e. keys x2 (default 100)",
+                        "  --rounds R        rounds of pass-through then WATCH (default 3)",
                         "  --json FILE       also write the figures as JSON",
                         "",
                         "bench loop runs the closed loop on the fleet twin (one GPU deployment,",
@@ -552,25 +553,46 @@ public final class HormesisCli {
         }
         Arguments a =
                 Arguments.parse(
-                        args, Set.of("events", "parallelism", "deployments", "json"), Set.of());
+                        args,
+                        Set.of("events", "parallelism", "deployments", "rounds", "json"),
+                        Set.of());
         if (a.positional().size() != 1 || !a.positional().get(0).equals("watch")) {
             throw new Arguments.UsageException("the benchmark to run is 'watch' or 'loop'");
         }
         long events = (long) a.number("events", 2_000_000);
         int parallelism = (int) a.number("parallelism", 2);
         int deployments = (int) a.number("deployments", 100);
+        int rounds = (int) a.number("rounds", 3);
+        if (events < 1 || parallelism < 1 || deployments < 1 || rounds < 1) {
+            throw new Arguments.UsageException(
+                    "--events, --parallelism, --deployments and --rounds must be >= 1");
+        }
         out.printf(
                 Locale.ROOT,
-                "bench watch: %,d events, parallelism %d, %d deployments (warm-up first)%n",
+                "bench watch: %,d events, parallelism %d, %d deployments, %d rounds"
+                        + " (warm-up first)%n",
                 events,
                 parallelism,
-                deployments);
+                deployments,
+                rounds);
+        int[] round = {0};
         WatchBenchmark.Result r =
                 WatchBenchmark.run(
                         events,
                         parallelism,
                         deployments,
-                        a.has("json") ? Path.of(a.flag("json", "")) : null);
+                        rounds,
+                        a.has("json") ? Path.of(a.flag("json", "")) : null,
+                        each ->
+                                out.printf(
+                                        Locale.ROOT,
+                                        "round %d: pass-through %,.0f events/s, WATCH %,.0f"
+                                                + " events/s, ratio %.3f%n",
+                                        ++round[0],
+                                        each.passThroughEventsPerSecond(),
+                                        each.watchEventsPerSecond(),
+                                        each.ratio()));
+        out.printf(Locale.ROOT, "median round of %d (by ratio):%n", rounds);
         out.printf(Locale.ROOT, "pass-through  %,12.0f events/s%n", r.passThroughEventsPerSecond());
         out.printf(Locale.ROOT, "WATCH         %,12.0f events/s%n", r.watchEventsPerSecond());
         out.printf(Locale.ROOT, "ratio         %12.3f (WATCH / pass-through)%n", r.ratio());

@@ -104,6 +104,14 @@ class HormesisCliTest {
     }
 
     @Test
+    void benchWatchRefusesZeroRoundsAndDocumentsTheOption() throws Exception {
+        assertThat(run("bench", "watch", "--rounds", "0")).isEqualTo(2);
+        assertThat(err()).contains("--rounds must be >= 1");
+        assertThat(run("bench", "--help")).isZero();
+        assertThat(out()).contains("--rounds R", "median round");
+    }
+
+    @Test
     void jobsNeedKafka() throws Exception {
         assertThat(run("watch")).isEqualTo(2);
         assertThat(err()).contains("kafka.bootstrap-servers");
